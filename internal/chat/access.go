@@ -1,0 +1,99 @@
+package chat
+
+import (
+	"context"
+	"errors"
+)
+
+func isNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// guildAcc is what actor holds in one guild.
+type guildAcc struct {
+	guild  Guild
+	roles  []Role
+	member Member
+	perms  Permission
+}
+
+// guildAccess loads a guild for actor. A guild actor does not belong to is
+// reported as not found, so its existence does not leak.
+func (s *Service) guildAccess(ctx context.Context, actor User, guildID int64) (guildAcc, error) {
+	g, err := s.store.Guild(ctx, guildID)
+	if err != nil {
+		return guildAcc{}, err
+	}
+	m, err := s.store.Member(ctx, guildID, actor.ID)
+	if isNotFound(err) {
+		return guildAcc{}, notFound(WhatGuild)
+	}
+	if err != nil {
+		return guildAcc{}, err
+	}
+	roles, err := s.store.Roles(ctx, guildID)
+	if err != nil {
+		return guildAcc{}, err
+	}
+	return guildAcc{guild: g, roles: roles, member: m, perms: memberPermissions(g, m, roles)}, nil
+}
+
+// directPermissions is what each member of a direct chat may do in it.
+const directPermissions = PermViewChannels | PermSendMessages | PermAddReactions
+
+// chatAcc is a chat with what actor may do in it.
+type chatAcc struct {
+	chat  Chat
+	perms Permission
+	guild *guildAcc // channels only
+}
+
+// chatAccess loads a chat actor may view. Chats actor may not view are
+// reported as not found.
+func (s *Service) chatAccess(ctx context.Context, actor User, chatID int64) (chatAcc, error) {
+	c, err := s.store.Chat(ctx, chatID)
+	if err != nil {
+		return chatAcc{}, err
+	}
+	return s.accessTo(ctx, actor, c)
+}
+
+func (s *Service) accessTo(ctx context.Context, actor User, c Chat) (chatAcc, error) {
+	switch c.Kind {
+	case ChatDirect:
+		if !c.HasMember(actor.ID) {
+			return chatAcc{}, notFound(WhatChat)
+		}
+		return chatAcc{chat: c, perms: directPermissions}, nil
+	case ChatChannel:
+		g, err := s.guildAccess(ctx, actor, c.GuildID)
+		if err != nil {
+			return chatAcc{}, notFound(WhatChannel)
+		}
+		if !g.perms.Has(PermViewChannels) {
+			return chatAcc{}, notFound(WhatChannel)
+		}
+		return chatAcc{chat: c, perms: g.perms, guild: &g}, nil
+	}
+	return chatAcc{}, notFound(WhatChat)
+}
+
+// visibleChannels lists the channels of a guild the member may view.
+func (s *Service) visibleChannels(ctx context.Context, g guildAcc) ([]Chat, error) {
+	if !g.perms.Has(PermViewChannels) {
+		return []Chat{}, nil
+	}
+	return s.store.GuildChats(ctx, g.guild.ID)
+}
+
+// CanView reports whether user may read a chat. The live-event layer asks
+// it before delivering a chat's events.
+func (s *Service) CanView(ctx context.Context, user User, c Chat) bool {
+	_, err := s.accessTo(ctx, user, c)
+	return err == nil
+}
+
+func (a chatAcc) require(p Permission, what string) error {
+	if !a.perms.Has(p) {
+		return forbidden("%s", what)
+	}
+	return nil
+}

@@ -1,0 +1,41 @@
+package chat
+
+import "context"
+
+// EventKind names a change that subscribers are told about.
+type EventKind int
+
+const (
+	EventMessageCreated EventKind = iota + 1
+	EventMessageUpdated
+	EventMessageDeleted
+	EventReactionAdded
+	EventReactionRemoved
+	EventMessagePinned
+	EventMessageUnpinned
+	EventChannelCreated
+	EventChannelUpdated
+	EventChannelDeleted
+	EventMemberJoined
+)
+
+// Event describes one committed change. It is published only after the
+// change is durable.
+type Event struct {
+	Kind     EventKind
+	Chat     Chat
+	Message  Message // message events
+	Reaction Reaction
+	ActorID  int64
+	UserID   int64 // member events
+}
+
+// Publisher receives every event the Service produces, in commit order per
+// chat. The live-event layer implements it; the default drops events.
+type Publisher interface {
+	Publish(ctx context.Context, e Event)
+}
+
+type discardPublisher struct{}
+
+func (discardPublisher) Publish(context.Context, Event) {}

@@ -1,0 +1,163 @@
+package chat
+
+import (
+	"context"
+	"strings"
+	"unicode/utf8"
+)
+
+func checkName(field, name string, max int) (string, error) {
+	name = strings.TrimSpace(name)
+	if name == "" {
+		return "", invalid(field, "must not be empty")
+	}
+	if n := utf8.RuneCountInString(name); n > max {
+		return "", invalid(field, "at most %d characters, got %d", max, n)
+	}
+	return name, nil
+}
+
+// CreateGuild creates a guild owned by ownerID, with its everyone role and a
+// default text channel (operator API).
+func (s *Service) CreateGuild(ctx context.Context, name string, ownerID int64) (Guild, Chat, error) {
+	name, err := checkName("name", name, 100)
+	if err != nil {
+		return Guild{}, Chat{}, err
+	}
+	if _, err := s.store.User(ctx, ownerID); err != nil {
+		return Guild{}, Chat{}, ownerErr(err)
+	}
+	now := s.clock()
+	g := Guild{ID: s.ids.Next(), Name: name, OwnerID: ownerID, CreatedAt: now}
+	ch := Chat{ID: s.ids.Next(), Kind: ChatChannel, GuildID: g.ID, Name: "general", Type: ChannelText, CreatorID: ownerID, CreatedAt: now}
+	g.DefaultChannelID = ch.ID
+	everyone := Role{GuildID: g.ID, ID: EveryoneRoleID, Name: "@everyone", Permissions: DefaultEveryonePermissions}
+	owner := Member{GuildID: g.ID, UserID: ownerID, JoinedAt: now}
+	if err := s.store.CreateGuild(ctx, g, everyone, ch, owner); err != nil {
+		return Guild{}, Chat{}, err
+	}
+	s.publish(ctx, Event{Kind: EventMemberJoined, Chat: ch, UserID: ownerID, ActorID: ownerID})
+	return g, ch, nil
+}
+
+func ownerErr(err error) error {
+	if isNotFound(err) {
+		return invalid("owner_id", "no such user")
+	}
+	return err
+}
+
+// AddMember makes userID a member of guildID holding roles (operator API).
+// Adding an existing member replaces its roles.
+func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []int) error {
+	g, err := s.store.Guild(ctx, guildID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.store.User(ctx, userID); err != nil {
+		if isNotFound(err) {
+			return invalid("user_id", "no such user")
+		}
+		return err
+	}
+	defined, err := s.store.Roles(ctx, guildID)
+	if err != nil {
+		return err
+	}
+	known := map[int]bool{}
+	for _, r := range defined {
+		known[r.ID] = true
+	}
+	var held []int
+	for _, r := range roles {
+		if !known[r] {
+			return invalid("roles", "role %d is not defined in this guild", r)
+		}
+		if r != EveryoneRoleID {
+			held = append(held, r)
+		}
+	}
+	added, err := s.store.PutMember(ctx, Member{GuildID: guildID, UserID: userID, Roles: held, JoinedAt: s.clock()})
+	if err != nil {
+		return err
+	}
+	if added {
+		s.publish(ctx, Event{Kind: EventMemberJoined, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID})
+	}
+	return nil
+}
+
+// CreateRole defines a role in a guild (operator API).
+func (s *Service) CreateRole(ctx context.Context, guildID int64, name string, perms Permission) (Role, error) {
+	name, err := checkName("name", name, 100)
+	if err != nil {
+		return Role{}, err
+	}
+	if _, err := s.store.Guild(ctx, guildID); err != nil {
+		return Role{}, err
+	}
+	return s.store.CreateRole(ctx, Role{GuildID: guildID, Name: name, Permissions: perms})
+}
+
+// GuildsOf lists the guilds actor belongs to.
+func (s *Service) GuildsOf(ctx context.Context, actor User, p Page) ([]Guild, int, error) {
+	return s.store.GuildsOfUser(ctx, actor.ID, p.normalize())
+}
+
+// GuildView is a guild with what its members see of it.
+type GuildView struct {
+	Guild    Guild
+	Roles    []Role
+	Channels []Chat // the channels actor may view
+}
+
+// Guild returns a guild actor belongs to.
+func (s *Service) Guild(ctx context.Context, actor User, guildID int64) (GuildView, error) {
+	a, err := s.guildAccess(ctx, actor, guildID)
+	if err != nil {
+		return GuildView{}, err
+	}
+	chans, err := s.visibleChannels(ctx, a)
+	if err != nil {
+		return GuildView{}, err
+	}
+	return GuildView{Guild: a.guild, Roles: a.roles, Channels: chans}, nil
+}
+
+// MemberView is a member with its user.
+type MemberView struct {
+	Member Member
+	User   User
+}
+
+// GuildMembers lists the members of a guild actor belongs to.
+func (s *Service) GuildMembers(ctx context.Context, actor User, guildID int64, p Page) ([]MemberView, int, error) {
+	if _, err := s.guildAccess(ctx, actor, guildID); err != nil {
+		return nil, 0, err
+	}
+	ms, total, err := s.store.Members(ctx, guildID, p.normalize())
+	if err != nil {
+		return nil, 0, err
+	}
+	ids := make([]int64, len(ms))
+	for i, m := range ms {
+		ids[i] = m.UserID
+	}
+	users, err := s.store.UsersByID(ctx, ids)
+	if err != nil {
+		return nil, 0, err
+	}
+	out := make([]MemberView, 0, len(ms))
+	for _, m := range ms {
+		out = append(out, MemberView{Member: m, User: users[m.UserID]})
+	}
+	return out, total, nil
+}
+
+// Member returns userID's membership of a guild actor belongs to.
+func (s *Service) Member(ctx context.Context, actor User, guildID, userID int64) (Member, error) {
+	if _, err := s.guildAccess(ctx, actor, guildID); err != nil {
+		return Member{}, err
+	}
+	return s.store.Member(ctx, guildID, userID)
+}
