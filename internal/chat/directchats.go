@@ -35,7 +35,7 @@ func (s *Service) DirectChat(ctx context.Context, actor User, code string) (Chat
 
 // DirectChats lists actor's direct chats, newest activity first.
 func (s *Service) DirectChats(ctx context.Context, actor User, p Page) ([]DirectChatSummary, int, error) {
-	list, total, err := s.store.DirectChatsOf(ctx, actor.ID, p.normalize())
+	list, total, err := s.store.DirectChatsOf(ctx, actor.ID, p.Normalize())
 	if err != nil {
 		return nil, 0, err
 	}

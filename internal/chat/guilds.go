@@ -101,7 +101,7 @@ func (s *Service) CreateRole(ctx context.Context, guildID int64, name string, pe
 
 // GuildsOf lists the guilds actor belongs to.
 func (s *Service) GuildsOf(ctx context.Context, actor User, p Page) ([]Guild, int, error) {
-	return s.store.GuildsOfUser(ctx, actor.ID, p.normalize())
+	return s.store.GuildsOfUser(ctx, actor.ID, p.Normalize())
 }
 
 // GuildView is a guild with what its members see of it.
@@ -135,7 +135,7 @@ func (s *Service) GuildMembers(ctx context.Context, actor User, guildID int64, p
 	if _, err := s.guildAccess(ctx, actor, guildID); err != nil {
 		return nil, 0, err
 	}
-	ms, total, err := s.store.Members(ctx, guildID, p.normalize())
+	ms, total, err := s.store.Members(ctx, guildID, p.Normalize())
 	if err != nil {
 		return nil, 0, err
 	}

@@ -226,8 +226,8 @@ type Page struct {
 // Offset is the number of rows before the page.
 func (p Page) Offset() int { return (p.Page - 1) * p.Size }
 
-// normalize applies the defaults and bounds of every paged list.
-func (p Page) normalize() Page {
+// Normalize applies the defaults and bounds of every paged list.
+func (p Page) Normalize() Page {
 	if p.Page < 1 {
 		p.Page = 1
 	}
