@@ -18,18 +18,18 @@ type guildAcc struct {
 // guildAccess loads a guild for actor. A guild actor does not belong to is
 // reported as not found, so its existence does not leak.
 func (s *Service) guildAccess(ctx context.Context, actor User, guildID int64) (guildAcc, error) {
-	g, err := s.store.Guild(ctx, guildID)
+	g, err := s.guild(ctx, guildID)
 	if err != nil {
 		return guildAcc{}, err
 	}
-	m, err := s.store.Member(ctx, guildID, actor.ID)
+	m, err := s.member(ctx, guildID, actor.ID)
 	if isNotFound(err) {
 		return guildAcc{}, notFound(WhatGuild)
 	}
 	if err != nil {
 		return guildAcc{}, err
 	}
-	roles, err := s.store.Roles(ctx, guildID)
+	roles, err := s.guildRoles(ctx, guildID)
 	if err != nil {
 		return guildAcc{}, err
 	}
@@ -47,9 +47,9 @@ type chatAcc struct {
 }
 
 // chatAccess loads a chat actor may view. Chats actor may not view are
-// reported as not found.
+// reported as not found. The chat's LastSeq may be stale.
 func (s *Service) chatAccess(ctx context.Context, actor User, chatID int64) (chatAcc, error) {
-	c, err := s.store.Chat(ctx, chatID)
+	c, err := s.chatMeta(ctx, chatID)
 	if err != nil {
 		return chatAcc{}, err
 	}

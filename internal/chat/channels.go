@@ -134,7 +134,9 @@ func (s *Service) UpdateChannel(ctx context.Context, actor User, in ChannelUpdat
 		}
 		c.SlowMode = *in.SlowMode
 	}
-	if err := s.store.UpdateChat(ctx, c); err != nil {
+	err = s.store.UpdateChat(ctx, c)
+	forget(s.dir, s.dir.chats, c.ID)
+	if err != nil {
 		return Chat{}, err
 	}
 	s.publish(ctx, Event{Kind: EventChannelUpdated, Chat: c, ActorID: actor.ID})
@@ -151,7 +153,9 @@ func (s *Service) DeleteChannel(ctx context.Context, actor User, id int64) error
 	if a.guild.guild.DefaultChannelID == id {
 		return invalid("channel_id", "the guild's default channel cannot be deleted")
 	}
-	if err := s.store.DeleteChat(ctx, id); err != nil {
+	err = s.store.DeleteChat(ctx, id)
+	forget(s.dir, s.dir.chats, id)
+	if err != nil {
 		return err
 	}
 	s.publish(ctx, Event{Kind: EventChannelDeleted, Chat: a.chat, ActorID: actor.ID})

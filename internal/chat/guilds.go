@@ -78,6 +78,7 @@ func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []
 		}
 	}
 	added, err := s.store.PutMember(ctx, Member{GuildID: guildID, UserID: userID, Roles: held, JoinedAt: s.clock()})
+	forget(s.dir, s.dir.members, [2]int64{guildID, userID})
 	if err != nil {
 		return err
 	}
@@ -96,7 +97,9 @@ func (s *Service) CreateRole(ctx context.Context, guildID int64, name string, pe
 	if _, err := s.store.Guild(ctx, guildID); err != nil {
 		return Role{}, err
 	}
-	return s.store.CreateRole(ctx, Role{GuildID: guildID, Name: name, Permissions: perms})
+	r, err := s.store.CreateRole(ctx, Role{GuildID: guildID, Name: name, Permissions: perms})
+	forget(s.dir, s.dir.roles, guildID)
+	return r, err
 }
 
 // GuildsOf lists the guilds actor belongs to.

@@ -22,6 +22,9 @@ func (s *Service) MarkRead(ctx context.Context, actor User, chatID int64, device
 	if err != nil {
 		return err
 	}
+	if a.chat, err = s.store.Chat(ctx, chatID); err != nil {
+		return err
+	}
 	if seq < 0 || seq > a.chat.LastSeq {
 		return invalid("seq", "must be between 0 and %d", a.chat.LastSeq)
 	}

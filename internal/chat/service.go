@@ -16,6 +16,8 @@ type Service struct {
 	now      func() time.Time
 	nonceTTL time.Duration
 
+	dir *directory
+
 	presenceMu sync.RWMutex
 	online     map[int64]bool
 }
@@ -45,6 +47,7 @@ func NewService(store Store, opts ...Option) *Service {
 		now:      time.Now,
 		nonceTTL: 24 * time.Hour,
 		online:   map[int64]bool{},
+		dir:      newDirectory(),
 	}
 	for _, o := range opts {
 		o(s)

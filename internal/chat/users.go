@@ -46,7 +46,7 @@ func (s *Service) Authenticate(ctx context.Context, token string) (User, error) 
 	if token == "" {
 		return User{}, ErrUnauthenticated
 	}
-	u, err := s.store.UserByTokenHash(ctx, HashToken(token))
+	u, err := s.userByToken(ctx, HashToken(token))
 	if errors.Is(err, ErrNotFound) {
 		return User{}, ErrUnauthenticated
 	}
