@@ -46,10 +46,14 @@ type chatAcc struct {
 	guild *guildAcc // channels only
 }
 
-// chatAccess loads a chat actor may view. Chats actor may not view are
-// reported as not found. The chat's LastSeq may be stale.
+// chatAccess loads a chat actor may view. A chat actor may not view is
+// reported exactly as one that does not exist. The chat's LastSeq may be
+// stale.
 func (s *Service) chatAccess(ctx context.Context, actor User, chatID int64) (chatAcc, error) {
 	c, err := s.chatMeta(ctx, chatID)
+	if isNotFound(err) {
+		return chatAcc{}, notFound(WhatChat)
+	}
 	if err != nil {
 		return chatAcc{}, err
 	}
@@ -65,11 +69,11 @@ func (s *Service) accessTo(ctx context.Context, actor User, c Chat) (chatAcc, er
 		return chatAcc{chat: c, perms: directPermissions}, nil
 	case ChatChannel:
 		g, err := s.guildAccess(ctx, actor, c.GuildID)
-		if err != nil {
-			return chatAcc{}, notFound(WhatChannel)
+		if isNotFound(err) || (err == nil && !g.perms.Has(PermViewChannels)) {
+			return chatAcc{}, notFound(WhatChat)
 		}
-		if !g.perms.Has(PermViewChannels) {
-			return chatAcc{}, notFound(WhatChannel)
+		if err != nil {
+			return chatAcc{}, err
 		}
 		return chatAcc{chat: c, perms: g.perms, guild: &g}, nil
 	}

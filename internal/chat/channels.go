@@ -15,14 +15,8 @@ func (s *Service) Channels(ctx context.Context, actor User, guildID int64) ([]Ch
 
 // Channel returns a channel actor may view.
 func (s *Service) Channel(ctx context.Context, actor User, id int64) (Chat, error) {
-	a, err := s.chatAccess(ctx, actor, id)
-	if err != nil {
-		return Chat{}, err
-	}
-	if a.chat.Kind != ChatChannel {
-		return Chat{}, notFound(WhatChannel)
-	}
-	return a.chat, nil
+	a, err := s.channelAccess(ctx, actor, id)
+	return a.chat, err
 }
 
 // NewChannel describes a channel to create.
@@ -163,12 +157,19 @@ func (s *Service) DeleteChannel(ctx context.Context, actor User, id int64) error
 }
 
 func (s *Service) channelToManage(ctx context.Context, actor User, id int64) (chatAcc, error) {
-	a, err := s.chatAccess(ctx, actor, id)
+	a, err := s.channelAccess(ctx, actor, id)
 	if err != nil {
 		return chatAcc{}, err
 	}
-	if a.chat.Kind != ChatChannel {
+	return a, a.require(PermManageChannels, "managing channels")
+}
+
+// channelAccess is chatAccess for a guild channel: anything else, hidden or
+// missing, is one and the same "channel not found".
+func (s *Service) channelAccess(ctx context.Context, actor User, id int64) (chatAcc, error) {
+	a, err := s.chatAccess(ctx, actor, id)
+	if isNotFound(err) || (err == nil && a.chat.Kind != ChatChannel) {
 		return chatAcc{}, notFound(WhatChannel)
 	}
-	return a, a.require(PermManageChannels, "managing channels")
+	return a, err
 }

@@ -17,6 +17,9 @@ const (
 	EventChannelUpdated
 	EventChannelDeleted
 	EventMemberJoined
+	// EventMemberUpdated: a member's roles or nickname changed (Chat has
+	// only GuildID set). Whoever caches access must drop it.
+	EventMemberUpdated
 )
 
 // Event describes one committed change. It is published only after the
@@ -30,8 +33,10 @@ type Event struct {
 	UserID   int64 // member events
 }
 
-// Publisher receives every event the Service produces, in commit order per
-// chat. The live-event layer implements it; the default drops events.
+// Publisher receives every event the Service produces, after its change is
+// committed. Concurrent sends to one chat commit together and may be
+// published in any order: message events carry their seq, and the
+// live-event layer puts them in order. The default drops events.
 type Publisher interface {
 	Publish(ctx context.Context, e Event)
 }

@@ -82,9 +82,11 @@ func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []
 	if err != nil {
 		return err
 	}
+	kind := EventMemberUpdated
 	if added {
-		s.publish(ctx, Event{Kind: EventMemberJoined, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID})
+		kind = EventMemberJoined
 	}
+	s.publish(ctx, Event{Kind: kind, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID})
 	return nil
 }
 
@@ -125,6 +127,22 @@ func (s *Service) Guild(ctx context.Context, actor User, guildID int64) (GuildVi
 		return GuildView{}, err
 	}
 	return GuildView{Guild: a.guild, Roles: a.roles, Channels: chans}, nil
+}
+
+// GuildOnlineCount counts the members of a guild actor belongs to that are
+// online now.
+func (s *Service) GuildOnlineCount(ctx context.Context, actor User, guildID int64) (int, error) {
+	if _, err := s.guildAccess(ctx, actor, guildID); err != nil {
+		return 0, err
+	}
+	s.presenceMu.RLock()
+	ids := make([]int64, 0, len(s.online))
+	for id := range s.online {
+		ids = append(ids, id)
+	}
+	s.presenceMu.RUnlock()
+	ms, err := s.store.MembersByUser(ctx, guildID, ids)
+	return len(ms), err
 }
 
 // MemberView is a member with its user.

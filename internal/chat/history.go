@@ -34,9 +34,9 @@ type ListQuery struct {
 }
 
 // ListMessages returns one page of the history of a chat actor can view,
-// oldest first. Recalled messages are left out; they keep their seq, so the
-// page may hold fewer than Limit messages. Around puts (Limit-1)/2 messages
-// before the anchor and the rest after it.
+// oldest first. Recalled messages are left out (they keep their seq, and
+// the page is filled from the messages beyond them). Around puts
+// (Limit-1)/2 messages before the anchor and the rest after it.
 func (s *Service) ListMessages(ctx context.Context, actor User, q ListQuery) ([]MessageView, error) {
 	if q.Limit == 0 {
 		q.Limit = DefaultPageSize

@@ -102,19 +102,28 @@ func (s *Service) SendMessage(ctx context.Context, actor User, in Send) (Message
 
 // sendTemporary delivers m to one user who can view the chat, storing nothing.
 func (s *Service) sendTemporary(ctx context.Context, actor User, c Chat, m Message, target int64) (Message, error) {
-	u, err := s.store.User(ctx, target)
-	if err != nil {
-		if isNotFound(err) {
-			return Message{}, invalid("temp_target_id", "no such user")
-		}
+	if err := s.checkTempTarget(ctx, c, target); err != nil {
 		return Message{}, err
-	}
-	if !s.CanView(ctx, u, c) {
-		return Message{}, invalid("temp_target_id", "that user cannot see this chat")
 	}
 	m.TempTargetID = target
 	s.publish(ctx, Event{Kind: EventMessageCreated, Chat: c, Message: m, ActorID: actor.ID, UserID: target})
 	return m, nil
+}
+
+// checkTempTarget checks that a temporary message's one reader exists and
+// can view the chat.
+func (s *Service) checkTempTarget(ctx context.Context, c Chat, target int64) error {
+	u, err := s.store.User(ctx, target)
+	if isNotFound(err) {
+		return invalid("temp_target_id", "no such user")
+	}
+	if err != nil {
+		return err
+	}
+	if !s.CanView(ctx, u, c) {
+		return invalid("temp_target_id", "that user cannot see this chat")
+	}
+	return nil
 }
 
 // quoted resolves a quoted message, which must be a live message of the chat.
@@ -139,6 +148,9 @@ type Edit struct {
 	// OnlyTypes, when not empty, narrows the editable message types to the
 	// ones a face's contract allows.
 	OnlyTypes []MessageType
+	// TempTargetID, when set, shows the edited message to that user only
+	// and stores nothing.
+	TempTargetID int64
 }
 
 // EditMessage changes the content of actor's own message, keeping the
@@ -170,6 +182,14 @@ func (s *Service) EditMessage(ctx context.Context, actor User, in Edit) (Message
 			}
 			m.QuoteID = q.ID
 		}
+	}
+	if in.TempTargetID != 0 {
+		if err := s.checkTempTarget(ctx, a.chat, in.TempTargetID); err != nil {
+			return Message{}, err
+		}
+		m.TempTargetID = in.TempTargetID
+		s.publish(ctx, Event{Kind: EventMessageUpdated, Chat: a.chat, Message: m, ActorID: actor.ID, UserID: in.TempTargetID})
+		return m, nil
 	}
 	if err := s.store.EditMessage(ctx, m, actor.ID); err != nil {
 		return Message{}, err

@@ -77,8 +77,9 @@ func (s *Service) RemoveReaction(ctx context.Context, actor User, id UUID, emoji
 
 // ReactionUser is who reacted, and when.
 type ReactionUser struct {
-	User User
-	At   time.Time
+	User   User
+	Member *Member // the reactor's membership of a channel's guild
+	At     time.Time
 }
 
 // ReactionUsers lists who reacted to a message with emoji, earliest first.
@@ -86,7 +87,7 @@ func (s *Service) ReactionUsers(ctx context.Context, actor User, id UUID, emoji 
 	if err := checkEmoji(emoji); err != nil {
 		return nil, err
 	}
-	m, _, err := s.visibleMessage(ctx, actor, id)
+	m, a, err := s.visibleMessage(ctx, actor, id)
 	if err != nil {
 		return nil, err
 	}
@@ -102,10 +103,20 @@ func (s *Service) ReactionUsers(ctx context.Context, actor User, id UUID, emoji 
 	if err != nil {
 		return nil, err
 	}
+	var members map[int64]Member
+	if a.guild != nil {
+		if members, err = s.store.MembersByUser(ctx, a.chat.GuildID, ids); err != nil {
+			return nil, err
+		}
+	}
 	out := make([]ReactionUser, 0, len(rs))
 	for _, r := range rs {
 		if u, ok := users[r.UserID]; ok {
-			out = append(out, ReactionUser{User: u, At: r.CreatedAt})
+			ru := ReactionUser{User: u, At: r.CreatedAt}
+			if mem, ok := members[r.UserID]; ok {
+				ru.Member = &mem
+			}
+			out = append(out, ru)
 		}
 	}
 	return out, nil

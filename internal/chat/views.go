@@ -24,8 +24,9 @@ type MessageView struct {
 
 // QuoteView is a quoted message with its author.
 type QuoteView struct {
-	Message Message
-	Author  User
+	Message      Message
+	Author       User
+	AuthorMember *Member // as for MessageView
 }
 
 // views loads, in a fixed number of store calls, what msgs need shown.
@@ -102,6 +103,9 @@ func (s *Service) views(ctx context.Context, viewer User, a chatAcc, msgs []Mess
 		}
 		if q, ok := quotes[m.QuoteID]; ok && !q.Recalled() {
 			v.Quote = &QuoteView{Message: q, Author: users[q.AuthorID]}
+			if mem, ok := members[q.AuthorID]; ok {
+				v.Quote.AuthorMember = &mem
+			}
 		}
 		v.MentionUsers = []User{}
 		for _, id := range m.Mentions.Users {
