@@ -1,0 +1,253 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/chatd/chatd/internal/chat"
+)
+
+const msgCols = `id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce,
+	created_at, edited_at, recalled_at`
+
+func scanMessage(sc scanner) (chat.Message, error) {
+	var m chat.Message
+	var uuid []byte
+	var mentions string
+	var created, edited, recalled int64
+	if err := sc.Scan(&m.ID, &uuid, &m.ChatID, &m.Seq, &m.AuthorID, &m.Type, &m.Content, &mentions,
+		&m.QuoteID, &m.Nonce, &created, &edited, &recalled); err != nil {
+		return m, err
+	}
+	if len(uuid) != len(m.UUID) {
+		return m, fmt.Errorf("sqlite: message %d: uuid of %d bytes", m.ID, len(uuid))
+	}
+	copy(m.UUID[:], uuid)
+	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(created), fromMS(edited), fromMS(recalled)
+	var err error
+	m.Mentions, err = decodeMentions(mentions)
+	return m, err
+}
+
+func oneMessage(row scanner) (chat.Message, error) {
+	m, err := scanMessage(row)
+	if errors.Is(err, sql.ErrNoRows) {
+		return chat.Message{}, chat.NotFound(chat.WhatMessage)
+	}
+	return m, err
+}
+
+func scanMessages(rows *sql.Rows, err error, capacity int) ([]chat.Message, error) {
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make([]chat.Message, 0, capacity)
+	for rows.Next() {
+		m, err := scanMessage(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+const (
+	sqlMessageByID = `SELECT ` + msgCols + ` FROM messages WHERE id = ?`
+	sqlKeyLookup   = `SELECT message_id, created_at FROM send_keys WHERE chat_id = ? AND author_id = ? AND key = ?`
+	sqlInsertMsg   = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
+		nonce, created_at, edited_at, recalled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlPutKey = `INSERT INTO send_keys (chat_id, author_id, key, message_id, created_at, expires_at)
+		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, author_id, key) DO UPDATE SET
+		message_id = excluded.message_id, created_at = excluded.created_at, expires_at = excluded.expires_at`
+)
+
+// AppendMessage measures a key's lifetime from its first use to m.CreatedAt,
+// so the Service's clock, not this machine's, decides expiry.
+func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.SendKey) (chat.Message, bool, error) {
+	mentions, err := encodeMentions(m.Mentions)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	now := ms(m.CreatedAt)
+	created := true
+	// Single: the INSERT of the message is the only write that can fail
+	// without aborting the batch; the key upsert after it cannot conflict.
+	err = s.writeSingle(ctx, func(w *writer) error {
+		if key != nil {
+			var firstID, firstAt int64
+			err := w.queryRow(sqlKeyLookup, m.ChatID, m.AuthorID, key.Key).Scan(&firstID, &firstAt)
+			switch {
+			case err == nil && now < firstAt+key.Expires.Milliseconds():
+				first, err := scanMessage(w.queryRow(sqlMessageByID, firstID))
+				if err != nil {
+					return err
+				}
+				m, created = first, false
+				return nil
+			case err != nil && !errors.Is(err, sql.ErrNoRows):
+				return err
+			}
+		}
+		// The writer is single, so the next seq cannot race: seqs stay
+		// gapless. chats.last_seq follows before the batch commits.
+		cs, err := w.chatSeq(m.ChatID)
+		if err != nil {
+			return err
+		}
+		seq := cs.last + 1
+		if _, err := w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, m.Type, m.Content,
+			mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt)); err != nil {
+			if _, pending := w.dirty[m.ChatID]; !pending {
+				w.forgetChat(m.ChatID) // in case the cached seq is what conflicted
+			}
+			return conflict(err, "message id or uuid")
+		}
+		if key != nil {
+			if _, err := w.exec(sqlPutKey, m.ChatID, m.AuthorID, key.Key, m.ID, now, now+key.Expires.Milliseconds()); err != nil {
+				return err
+			}
+		}
+		w.appended(cs, m.ChatID, seq, now)
+		m.Seq = seq
+		w.now = max(w.now, now)
+		return nil
+	})
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	return m, created, nil
+}
+
+func (s *Store) Message(ctx context.Context, id int64) (chat.Message, error) {
+	return oneMessage(s.queryRow(ctx, sqlMessageByID, id))
+}
+
+func (s *Store) MessageByUUID(ctx context.Context, u chat.UUID) (chat.Message, error) {
+	return oneMessage(s.queryRow(ctx, `SELECT `+msgCols+` FROM messages WHERE uuid = ?`, u[:]))
+}
+
+func (s *Store) MessagesByID(ctx context.Context, ids []int64) (map[int64]chat.Message, error) {
+	out := make(map[int64]chat.Message, len(ids))
+	if len(ids) == 0 {
+		return out, nil
+	}
+	rows, err := s.query(ctx, `SELECT `+msgCols+` FROM messages WHERE id IN (SELECT value FROM json_each(?))`, idArray(ids))
+	msgs, err := scanMessages(rows, err, len(ids))
+	if err != nil {
+		return nil, err
+	}
+	for _, m := range msgs {
+		out[m.ID] = m
+	}
+	return out, nil
+}
+
+// The history queries walk the (chat_id, seq) index from the anchor; the
+// recalled filter only skips rows on the way. ?2 is WithRecalled.
+const (
+	sqlListLatest = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0)
+		ORDER BY seq DESC LIMIT ?3`
+	sqlListBefore = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0) AND seq < ?4
+		ORDER BY seq DESC LIMIT ?3`
+	sqlListAfter = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0) AND seq > ?4
+		ORDER BY seq ASC LIMIT ?3`
+)
+
+func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.Message, error) {
+	if q.Limit <= 0 {
+		return []chat.Message{}, nil
+	}
+	var rows *sql.Rows
+	var err error
+	switch q.Direction {
+	case chat.Latest:
+		rows, err = s.query(ctx, sqlListLatest, q.ChatID, q.WithRecalled, q.Limit)
+	case chat.Before:
+		rows, err = s.query(ctx, sqlListBefore, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+	case chat.After:
+		rows, err = s.query(ctx, sqlListAfter, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+	default:
+		return nil, fmt.Errorf("sqlite: direction %d: %w", q.Direction, chat.ErrInvalid)
+	}
+	msgs, err := scanMessages(rows, err, q.Limit)
+	if err != nil {
+		return nil, err
+	}
+	if q.Direction != chat.After {
+		slices.Reverse(msgs)
+	}
+	return msgs, nil
+}
+
+func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64) error {
+	mentions, err := encodeMentions(m.Mentions)
+	if err != nil {
+		return err
+	}
+	return s.write(ctx, func(w *writer) error {
+		var oldContent, oldMentions string
+		var oldQuote int64
+		err := w.queryRow(`SELECT content, mentions, quote_id FROM messages WHERE id = ?`, m.ID).
+			Scan(&oldContent, &oldMentions, &oldQuote)
+		if errors.Is(err, sql.ErrNoRows) {
+			return chat.NotFound(chat.WhatMessage)
+		}
+		if err != nil {
+			return err
+		}
+		if _, err := w.exec(`INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at)
+			SELECT ?1, COALESCE(MAX(rev), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM revisions WHERE message_id = ?1`,
+			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt)); err != nil {
+			return err
+		}
+		_, err = w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ? WHERE id = ?`,
+			m.Content, mentions, m.QuoteID, ms(m.EditedAt), m.ID)
+		return err
+	})
+}
+
+func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision, error) {
+	rows, err := s.query(ctx, `SELECT message_id, rev, content, mentions, quote_id, editor_id, edited_at
+		FROM revisions WHERE message_id = ? ORDER BY rev`, messageID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []chat.Revision{}
+	for rows.Next() {
+		var r chat.Revision
+		var mentions string
+		var edited int64
+		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited); err != nil {
+			return nil, err
+		}
+		r.EditedAt = fromMS(edited)
+		if r.Mentions, err = decodeMentions(mentions); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// RecallMessage keeps the first recall time when called twice.
+func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error {
+	return s.writeSingle(ctx, func(w *writer) error {
+		res, err := w.exec(`UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN ? ELSE recalled_at END
+			WHERE id = ?`, ms(at), id)
+		return mustChange(res, err, chat.WhatMessage)
+	})
+}
+
+func (s *Store) CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error) {
+	var n int
+	err := s.queryRow(ctx, `SELECT COUNT(*) FROM messages
+		WHERE chat_id = ? AND seq > ? AND author_id <> ? AND recalled_at = 0`, chatID, afterSeq, userID).Scan(&n)
+	return n, err
+}
