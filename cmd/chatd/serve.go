@@ -1,0 +1,111 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"os/signal"
+	"strconv"
+	"syscall"
+	"time"
+
+	"github.com/chatd/chatd/internal/api/admin"
+	"github.com/chatd/chatd/internal/api/kook"
+	"github.com/chatd/chatd/internal/chat"
+)
+
+// shutdownTimeout bounds how long in-flight requests may finish after a
+// stop signal.
+const shutdownTimeout = 10 * time.Second
+
+func serve(args []string, stderr io.Writer) error {
+	fs := newFlags("serve", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", envOr("CHATD_ADDR", "127.0.0.1:8080"), "listen address")
+	publicURL := fs.String("public-url", envOr("CHATD_PUBLIC_URL", ""), "URL clients reach the server at")
+	nodeFlag := fs.String("node", envOr("CHATD_NODE", "0"), "node number 0..1023")
+	pos, err := parseFlags(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		fmt.Fprintf(stderr, "chatd serve: unexpected argument %q\n", pos[0])
+		return errUsage
+	}
+	node, err := strconv.Atoi(*nodeFlag)
+	if err != nil || node < 0 || node > 1023 {
+		return fmt.Errorf("--node %q: want an integer 0..1023", *nodeFlag)
+	}
+	if *publicURL != "" {
+		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("--public-url %q: want an absolute http(s) URL", *publicURL)
+		}
+	}
+
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	slog.SetDefault(log)
+
+	store, err := openStore(sf.dbURL())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		if err := store.Close(); err != nil {
+			log.Error("closing the database", "err", err)
+		}
+	}()
+	token, err := adminToken(sf.data, stderr)
+	if err != nil {
+		return fmt.Errorf("operator token: %w", err)
+	}
+	svc := chat.NewService(store, chat.WithNode(node))
+
+	mux := http.NewServeMux()
+	kook.New(svc).Register(mux)
+	admin.New(svc, token).Register(mux)
+
+	// Listening before announcing lets --addr :0 work and reports a busy
+	// port as an error, not a log line after "started".
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return err
+	}
+	if *publicURL == "" { // the address actually bound, so --addr :0 gives a usable URL
+		*publicURL = "http://" + ln.Addr().String()
+	}
+	srv := &http.Server{
+		Handler:           mux,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "db", sf.dbURL(), "node", node)
+
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	stop() // a second signal kills the process the default way
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), shutdownTimeout)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shutdown: %w", err)
+	}
+	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	log.Info("stopped")
+	return nil
+}
