@@ -1,0 +1,284 @@
+package realtime
+
+import (
+	"context"
+	"runtime"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/chatd/chatd/internal/chat"
+)
+
+// Ordering. Each chat has a worker goroutine (started when events arrive,
+// gone when its inbox is empty) that delivers the chat's events in Publish
+// order, except that message-created events go out in seq order: the
+// worker remembers the last seq delivered; an event with the next seq goes
+// out at once; one further ahead first has the missing seqs delivered,
+// taken from later in the same batch of published events when they are all
+// there, else read from the store (they are durable: a later seq was
+// committed, so every earlier one was); a late event at or below the last
+// seq delivered is dropped.
+
+// chatState is one chat (or, for guild-level events, one guild).
+type chatState struct {
+	key int64
+
+	mu      sync.Mutex
+	inbox   []*chat.Event
+	spare   []*chat.Event
+	running bool
+
+	// owned by the worker
+	posKnown bool
+	pos      int64 // last seq delivered
+	dead     bool  // the channel was deleted
+	aud      *chanAudience
+	log      *eventLog
+}
+
+// Repair bounds.
+const (
+	repairLimit    = 500 // messages per store read
+	repairAttempts = 8
+	startWindow    = 16 // first look-back when a chat is first seen
+)
+
+// Publish queues a committed change for delivery. It never blocks on
+// sessions or the store.
+func (h *Hub) Publish(_ context.Context, e chat.Event) {
+	key := e.Chat.ID
+	if key == 0 {
+		key = -e.Chat.GuildID // guild-level events (member joined)
+	}
+	if key == 0 {
+		return
+	}
+	h.stats.published.Add(1)
+	ev := new(chat.Event)
+	*ev = e
+	h.observe(ev)
+	v, ok := h.chats.Load(key)
+	if !ok {
+		v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
+	}
+	cs := v.(*chatState)
+	cs.mu.Lock()
+	cs.inbox = append(cs.inbox, ev)
+	start := !cs.running
+	cs.running = true
+	cs.mu.Unlock()
+	if start {
+		go h.work(cs)
+	}
+}
+
+func (h *Hub) work(cs *chatState) {
+	ctx := context.Background()
+	var batch []*chat.Event
+	for {
+		cs.mu.Lock()
+		clear(batch)
+		cs.spare = batch[:0]
+		batch = cs.inbox
+		cs.inbox = cs.spare
+		if len(batch) == 0 {
+			cs.running = false
+			cs.mu.Unlock()
+			return
+		}
+		cs.mu.Unlock()
+		batch = h.process(ctx, cs, batch)
+	}
+}
+
+// absorb moves the events published since batch was taken to its end.
+func (cs *chatState) absorb(batch []*chat.Event) []*chat.Event {
+	cs.mu.Lock()
+	batch = append(batch, cs.inbox...)
+	clear(cs.inbox)
+	cs.inbox = cs.inbox[:0]
+	cs.mu.Unlock()
+	return batch
+}
+
+func ordered(e *chat.Event) bool {
+	return e != nil && e.Kind == chat.EventMessageCreated && e.Message.TempTargetID == 0 && e.Message.Seq > 0
+}
+
+// process delivers a batch of published events; it returns the batch,
+// which may have grown with events published meanwhile.
+func (h *Hub) process(ctx context.Context, cs *chatState, batch []*chat.Event) []*chat.Event {
+	core := h.coreOf()
+	for i := 0; i < len(batch); i++ {
+		e := batch[i]
+		if e == nil {
+			continue // delivered ahead of its turn
+		}
+		switch {
+		case core == nil || cs.dead:
+			h.stats.dropped.Add(1)
+		case ordered(e):
+			batch = h.deliverInOrder(ctx, core, cs, batch, i)
+		default:
+			switch e.Kind {
+			case chat.EventChannelCreated:
+				if !cs.posKnown {
+					cs.pos, cs.posKnown = e.Chat.LastSeq, true
+				}
+			case chat.EventChannelUpdated:
+				cs.aud = nil
+			}
+			h.emit(ctx, core, cs, e)
+			if e.Kind == chat.EventChannelDeleted {
+				cs.dead, cs.aud = true, nil
+			}
+		}
+	}
+	return batch
+}
+
+// deliverInOrder delivers batch[i], a message-created event, after the
+// messages before it.
+func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batch []*chat.Event, i int) []*chat.Event {
+	e := batch[i]
+	seq := e.Message.Seq
+	if !cs.posKnown {
+		cs.pos, cs.posKnown = h.startPosition(ctx, core, e), true
+	}
+	if seq <= cs.pos {
+		h.stats.dropped.Add(1)
+		return batch
+	}
+	if seq > cs.pos+1 && !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+		// The missing events are most likely being published right now:
+		// look at what arrived meanwhile, once more after letting their
+		// publishers run, and only then read the store.
+		batch = cs.absorb(batch)
+		if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+			runtime.Gosched()
+			batch = cs.absorb(batch)
+			if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+				h.repair(ctx, core, cs, e)
+			}
+		}
+	}
+	h.emit(ctx, core, cs, e)
+	cs.pos = seq
+	return batch
+}
+
+// fillFromBatch delivers the seqs missing before seq when all of them are
+// among the events published after it in this batch.
+func (h *Hub) fillFromBatch(ctx context.Context, core Core, cs *chatState, seq int64, rest []*chat.Event) bool {
+	want := seq - 1 - cs.pos
+	if want > int64(len(rest)) {
+		return false
+	}
+	var idx []int
+	for j, x := range rest {
+		if ordered(x) && x.Message.Seq > cs.pos && x.Message.Seq < seq {
+			idx = append(idx, j)
+		}
+	}
+	slices.SortFunc(idx, func(a, b int) int { return int(rest[a].Message.Seq - rest[b].Message.Seq) })
+	idx = slices.CompactFunc(idx, func(a, b int) bool { return rest[a].Message.Seq == rest[b].Message.Seq })
+	if int64(len(idx)) != want {
+		return false
+	}
+	for _, j := range idx {
+		h.emit(ctx, core, cs, rest[j])
+		cs.pos = rest[j].Message.Seq
+		rest[j] = nil
+	}
+	return true
+}
+
+// repair delivers the stored messages between the last seq delivered and
+// e's, which the core committed but whose events have not arrived yet.
+func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Event) {
+	seq := e.Message.Seq
+	for attempt := 0; cs.pos < seq-1; {
+		msgs, err := core.MessagesAfter(ctx, e.Chat.ID, cs.pos, int(min(seq-1-cs.pos, repairLimit)))
+		if err != nil {
+			attempt++
+			if attempt >= repairAttempts {
+				h.log.Error("gap repair failed; skipping", "chat", e.Chat.ID, "after", cs.pos, "before", seq, "err", err)
+				break
+			}
+			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
+			continue
+		}
+		progressed := false
+		for _, m := range msgs {
+			if m.Seq <= cs.pos || m.Seq >= seq {
+				continue
+			}
+			c := e.Chat
+			c.LastSeq, c.LastMsgAt = m.Seq, m.CreatedAt
+			h.stats.repaired.Add(1)
+			h.emit(ctx, core, cs, &chat.Event{Kind: chat.EventMessageCreated, Chat: c, Message: m, ActorID: m.AuthorID})
+			cs.pos, progressed = m.Seq, true
+		}
+		if !progressed {
+			h.log.Error("gap repair found no messages; skipping", "chat", e.Chat.ID, "after", cs.pos, "before", seq)
+			break
+		}
+	}
+	cs.pos = seq - 1
+}
+
+// startPosition is where a chat the hub has not seen before starts: after
+// the newest message created before the hub existed. Every later message
+// was sent through a core publishing to this hub, and its event is either
+// this one or one still on its way, so the gap up to this event is
+// repaired from the store rather than trusted to arrive in order.
+func (h *Hub) startPosition(ctx context.Context, core Core, e *chat.Event) int64 {
+	hi := e.Message.Seq - 1
+	for w := int64(startWindow); hi > 0; w *= 4 {
+		lo := max(0, hi-w)
+		msgs, err := core.MessagesAfter(ctx, e.Chat.ID, lo, int(hi-lo))
+		if err != nil {
+			h.log.Error("cannot read a new chat's recent messages; starting at the event", "chat", e.Chat.ID, "err", err)
+			return e.Message.Seq - 1
+		}
+		for j := len(msgs) - 1; j >= 0; j-- {
+			if m := msgs[j]; m.Seq <= hi && m.CreatedAt.Before(h.horizon) {
+				return m.Seq
+			}
+		}
+		hi = lo
+	}
+	return 0
+}
+
+// emit sends e to everyone in its audience.
+func (h *Hub) emit(ctx context.Context, core Core, cs *chatState, e *chat.Event) {
+	users := h.audience(ctx, core, cs, e)
+	if len(users) == 0 {
+		return
+	}
+	now := h.now()
+	pos := cs.log.append(e, now)
+	if pos%chunkSize == 0 {
+		cs.log.trim(now - int64(h.opts.Retention))
+	}
+	queue := int64(h.opts.QueueSize)
+	var n, over int64
+	for _, u := range users {
+		p := u.sessions.Load()
+		if p == nil {
+			continue
+		}
+		for _, s := range *p {
+			if s.deliver(cs.log, pos, queue, now) {
+				over++
+			}
+			n++
+		}
+	}
+	h.stats.delivered.Add(n)
+	if over > 0 {
+		h.stats.overflows.Add(over)
+	}
+}
