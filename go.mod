@@ -2,7 +2,10 @@ module github.com/chatd/chatd
 
 go 1.26.8
 
-require modernc.org/sqlite v1.61.1
+require (
+	github.com/gorilla/websocket v1.5.3
+	modernc.org/sqlite v1.61.1
+)
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect

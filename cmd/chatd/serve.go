@@ -17,6 +17,7 @@ import (
 	"github.com/chatd/chatd/internal/api/admin"
 	"github.com/chatd/chatd/internal/api/kook"
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/realtime"
 )
 
 // shutdownTimeout bounds how long in-flight requests may finish after a
@@ -30,6 +31,8 @@ func serve(args []string, stderr io.Writer) error {
 	addr := fs.String("addr", envOr("CHATD_ADDR", "127.0.0.1:8080"), "listen address")
 	publicURL := fs.String("public-url", envOr("CHATD_PUBLIC_URL", ""), "URL clients reach the server at")
 	nodeFlag := fs.String("node", envOr("CHATD_NODE", "0"), "node number 0..1023")
+	resumeFlag := fs.String("resume-window", envOr("CHATD_RESUME_WINDOW", "5m"),
+		"how long a gateway session keeps missed events for a resume")
 	pos, err := parseFlags(fs, args)
 	if err != nil {
 		return err
@@ -41,6 +44,10 @@ func serve(args []string, stderr io.Writer) error {
 	node, err := strconv.Atoi(*nodeFlag)
 	if err != nil || node < 0 || node > 1023 {
 		return fmt.Errorf("--node %q: want an integer 0..1023", *nodeFlag)
+	}
+	resumeWindow, err := time.ParseDuration(*resumeFlag)
+	if err != nil || resumeWindow <= 0 {
+		return fmt.Errorf("--resume-window %q: want a positive duration such as 5m", *resumeFlag)
 	}
 	if *publicURL != "" {
 		if u, err := url.Parse(*publicURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -64,12 +71,6 @@ func serve(args []string, stderr io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("operator token: %w", err)
 	}
-	svc := chat.NewService(store, chat.WithNode(node))
-
-	mux := http.NewServeMux()
-	kook.New(svc).Register(mux)
-	admin.New(svc, token).Register(mux)
-
 	// Listening before announcing lets --addr :0 work and reports a busy
 	// port as an error, not a log line after "started".
 	ln, err := net.Listen("tcp", *addr)
@@ -79,6 +80,15 @@ func serve(args []string, stderr io.Writer) error {
 	if *publicURL == "" { // the address actually bound, so --addr :0 gives a usable URL
 		*publicURL = "http://" + ln.Addr().String()
 	}
+
+	hub := realtime.NewHub(realtime.Options{Retention: resumeWindow, Logger: log})
+	defer hub.Close()
+	svc := chat.NewService(store, chat.WithNode(node), chat.WithPublisher(hub))
+	hub.Bind(svc)
+
+	mux := http.NewServeMux()
+	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log)).Register(mux)
+	admin.New(svc, token).Register(mux)
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
@@ -89,7 +99,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "db", sf.dbURL(), "node", node)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", sf.dbURL(), "node", node)
 
 	select {
 	case err := <-served:

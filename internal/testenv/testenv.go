@@ -20,6 +20,7 @@ import (
 	"github.com/chatd/chatd/internal/api/admin"
 	"github.com/chatd/chatd/internal/api/kook"
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/realtime"
 	"github.com/chatd/chatd/internal/store/sqlite"
 )
 
@@ -27,6 +28,7 @@ import (
 type Env struct {
 	URL        string
 	Service    *chat.Service
+	Hub        *realtime.Hub
 	AdminToken string
 
 	t      testing.TB
@@ -45,26 +47,60 @@ type User struct {
 // the core (e.g. chat.WithClock). Everything is closed when the test ends.
 func New(t testing.TB, opts ...chat.Option) *Env {
 	t.Helper()
+	return NewWith(t, Config{Chat: opts})
+}
+
+// Config configures NewWith.
+type Config struct {
+	Chat []chat.Option
+	// Realtime configures the hub behind the gateway (queue size,
+	// retention); zero fields take the defaults.
+	Realtime realtime.Options
+	KOOK     []kook.Option
+}
+
+// NewWith is New with every part configurable.
+func NewWith(t testing.TB, cfg Config) *Env {
+	t.Helper()
 	dir := t.TempDir()
 	store, err := sqlite.Open(filepath.Join(dir, "chatd.db"))
 	if err != nil {
 		t.Fatalf("testenv: open store: %v", err)
 	}
-	svc := chat.NewService(store, opts...)
+	hub := realtime.NewHub(cfg.Realtime)
+	svc := chat.NewService(store, append([]chat.Option{chat.WithPublisher(hub)}, cfg.Chat...)...)
+	hub.Bind(svc)
 	token := rand.Text()
 	mux := http.NewServeMux()
-	kook.New(svc).Register(mux)
+	srv := httptest.NewUnstartedServer(mux)
+	url := "http://" + srv.Listener.Addr().String()
+	kopts := append([]kook.Option{kook.WithPublicURL(url), kook.WithHub(hub)}, cfg.KOOK...)
+	kook.New(svc, kopts...).Register(mux)
 	admin.New(svc, token).Register(mux)
-	srv := httptest.NewServer(mux)
+	srv.Start()
 	// Registered after TempDir's cleanup, so it runs first: the server
-	// stops, then the store closes, then the directory goes.
+	// stops, then the hub and the store close, then the directory goes.
 	t.Cleanup(func() {
+		srv.CloseClientConnections()
 		srv.Close()
+		hub.Close()
 		if err := store.Close(); err != nil {
 			t.Errorf("testenv: close store: %v", err)
 		}
 	})
-	return &Env{URL: srv.URL, Service: svc, AdminToken: token, t: t, client: srv.Client(), bots: map[string]bool{}}
+	return &Env{URL: srv.URL, Service: svc, Hub: hub, AdminToken: token, t: t, client: srv.Client(),
+		bots: map[string]bool{}}
+}
+
+// GatewayURL is the gateway URL gateway/index hands the owner of token.
+func (e *Env) GatewayURL(token string, compress int) string {
+	e.t.Helper()
+	r := e.KOOK(token, "GET", "/gateway/index", map[string]string{"compress": fmt.Sprint(compress)})
+	var out struct{ URL string }
+	if r.Status != http.StatusOK || r.Code != 0 || json.Unmarshal(r.Data, &out) != nil {
+		e.t.Fatalf("testenv: gateway/index: %d %s", r.Status, r.Body)
+	}
+	return out.URL
 }
 
 // CreateUser creates a user (or a bot) through the operator API.

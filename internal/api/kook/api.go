@@ -8,20 +8,69 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/url"
 	"strings"
+	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/realtime"
 )
 
-// API serves /api/v3.
+// API serves /api/v3 and the gateway WebSocket.
 type API struct {
 	svc *chat.Service
 	log *slog.Logger
+
+	publicURL    *url.URL
+	hub          *realtime.Hub
+	idleTimeout  time.Duration
+	writeTimeout time.Duration
+	presence     presence
+	frames       frameCache
+	authors      authorCache
 }
 
+// Option configures the KOOK face.
+type Option func(*API)
+
+// WithPublicURL is the http(s) URL clients reach this node at; the gateway
+// URL that gateway/index hands out is built from it. An unparsable URL is
+// ignored (serve validates the flag).
+func WithPublicURL(raw string) Option {
+	return func(a *API) {
+		if u, err := url.Parse(raw); err == nil && u.Host != "" {
+			a.publicURL = u
+		}
+	}
+}
+
+// WithHub enables the gateway: its sessions come from hub.
+func WithHub(h *realtime.Hub) Option { return func(a *API) { a.hub = h } }
+
+// WithGatewayIdle is how long a gateway connection may stay silent (no
+// PING) before it is closed; default 90 s, above the 30 s (±5 s) PING
+// period every client uses, with room for two lost PINGs.
+func WithGatewayIdle(d time.Duration) Option { return func(a *API) { a.idleTimeout = d } }
+
+// WithGatewayWriteTimeout bounds one write to a gateway socket; a client
+// that reads nothing for that long is disconnected (default 10 s).
+func WithGatewayWriteTimeout(d time.Duration) Option { return func(a *API) { a.writeTimeout = d } }
+
+// WithLogger sets the logger (default slog.Default()).
+func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
+
 // New returns the KOOK face of svc.
-func New(svc *chat.Service) *API {
-	return &API{svc: svc, log: slog.Default()}
+func New(svc *chat.Service, opts ...Option) *API {
+	a := &API{svc: svc, log: slog.Default(), idleTimeout: 90 * time.Second, writeTimeout: 10 * time.Second}
+	for _, o := range opts {
+		o(a)
+	}
+	if a.publicURL == nil {
+		a.publicURL = &url.URL{Scheme: "http", Host: "127.0.0.1:8080"}
+	}
+	a.presence.svc = svc
+	a.frames.init()
+	return a
 }
 
 // handler is one endpoint: it gets the authenticated caller and its
@@ -33,6 +82,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	for pattern, h := range a.routes() {
 		mux.Handle(pattern, a.endpoint(h))
 	}
+	mux.HandleFunc("GET /gateway", a.serveGateway)
 }
 
 func (a *API) routes() map[string]handler {
@@ -43,6 +93,7 @@ func (a *API) routes() map[string]handler {
 	a.guildRoutes(r)
 	a.channelRoutes(r)
 	a.userChatRoutes(r)
+	a.gatewayRoutes(r)
 	return r
 }
 

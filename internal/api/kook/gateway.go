@@ -1,0 +1,178 @@
+package kook
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/realtime"
+)
+
+// The gateway: KOOK's WebSocket (reference/kook.md §1). gateway/index hands
+// out a URL that carries the token, because no client sends a header on
+// the dial; the socket then speaks KOOK's signals over a realtime session.
+
+func (a *API) gatewayRoutes(r map[string]handler) {
+	r["GET /api/v3/gateway/index"] = a.gatewayIndex
+}
+
+type gatewayJSON struct {
+	URL string `json:"url"`
+}
+
+// gatewayIndex answers the ws:// (or wss://) URL of this node's gateway,
+// compressed unless compress=0.
+func (a *API) gatewayIndex(r *http.Request, _ chat.User, p *params) (any, error) {
+	compress := p.integer("compress", 1)
+	if compress != 0 && compress != 1 {
+		p.fail("compress", "must be 0 or 1, got %d", compress)
+	}
+	if p.err != nil {
+		return nil, p.err
+	}
+	u := *a.publicURL
+	u.Scheme = "ws"
+	if a.publicURL.Scheme == "https" {
+		u.Scheme = "wss"
+	}
+	u.Path = strings.TrimSuffix(u.Path, "/") + "/gateway"
+	u.RawPath, u.Fragment, u.RawFragment, u.User = "", "", "", nil
+	q := url.Values{}
+	q.Set("compress", strconv.Itoa(compress))
+	q.Set("token", bearer(r.Header.Get("Authorization")))
+	u.RawQuery = q.Encode() // compress, then token
+
+	return gatewayJSON{URL: u.String()}, nil
+}
+
+// HELLO failure and RECONNECT codes (docs/errors.md).
+const (
+	codeMissingParams  = 40100 // no token
+	codeBadToken       = 40101
+	codeTokenCheck     = 40102 // the token could not be checked (store failure)
+	codeResumeParams   = 40106
+	codeSessionExpired = 40107
+	codeInvalidSN      = 40108
+)
+
+// upgrader keeps idle connections small: the handshake's buffers come from
+// one shared pool, and reads use a small buffer of their own.
+var upgrader = websocket.Upgrader{
+	ReadBufferSize:  512,
+	WriteBufferSize: 512,
+	WriteBufferPool: &sync.Pool{},
+	// Bots send no Origin; the token in the URL is the credential.
+	CheckOrigin: func(*http.Request) bool { return true },
+}
+
+// serveGateway upgrades, authenticates from the URL, opens or resumes a
+// session and hands the socket to its two goroutines; the handler returns
+// at once so that net/http's per-request state is freed.
+func (a *API) serveGateway(w http.ResponseWriter, r *http.Request) {
+	if a.hub == nil {
+		http.Error(w, "the gateway is not enabled on this node", http.StatusServiceUnavailable)
+		return
+	}
+	q := r.URL.Query()
+	ws, err := upgrader.Upgrade(w, r, nil)
+	if err != nil {
+		return // Upgrade answered with an HTTP error
+	}
+	c := newGatewayConn(a, ws, q.Get("compress") != "0")
+	ctx := context.Background()
+	token := q.Get("token")
+	if token == "" {
+		c.refuse(1, map[string]any{"code": codeMissingParams, "err": "missing token"})
+		return
+	}
+	user, err := a.svc.Authenticate(ctx, token)
+	if err != nil {
+		code := codeBadToken
+		if !errors.Is(err, chat.ErrUnauthenticated) {
+			code = codeTokenCheck
+			a.log.Error("gateway: checking a token failed", "err", err)
+		}
+		c.refuse(1, map[string]any{"code": code, "err": "invalid token"})
+		return
+	}
+	resuming := q.Get("resume") == "1" || q.Get("resule") == "1"
+	var sess *realtime.Session
+	if resuming {
+		id := q.Get("session_id")
+		if id == "" {
+			id = q.Get("sessionId")
+		}
+		rawSN, hasSN := q.Get("sn"), q.Has("sn")
+		if id == "" || !hasSN {
+			c.refuse(5, map[string]any{"code": codeResumeParams, "err": "missing params: resume needs session_id and sn"})
+			return
+		}
+		sn, err := strconv.ParseInt(rawSN, 10, 64)
+		if err != nil {
+			sn = -1 // reported as an invalid sn below
+		}
+		sess, err = a.hub.Resume(user, id, sn)
+		if err != nil {
+			code, msg := resumeError(err)
+			c.refuse(5, map[string]any{"code": code, "err": msg})
+			return
+		}
+	} else {
+		sess, err = a.hub.Open(ctx, user)
+		if err != nil {
+			a.log.Error("gateway: opening a session failed", "user", user.ID, "err", err)
+			c.refuse(1, map[string]any{"code": codeTokenCheck, "err": "cannot open a session"})
+			return
+		}
+	}
+	a.presence.add(user.ID)
+	c.start(sess, resuming)
+}
+
+// resumeError maps a failed resume onto KOOK's RECONNECT codes.
+func resumeError(err error) (int, string) {
+	switch {
+	case errors.Is(err, realtime.ErrInvalidSN):
+		return codeInvalidSN, "invalid sn: it was never sent or is no longer held"
+	case errors.Is(err, realtime.ErrSessionExpired):
+		return codeSessionExpired, "session expired"
+	}
+	return codeSessionExpired, "unknown session"
+}
+
+// presence counts each user's open gateway connections: a user is online
+// while it has one.
+type presence struct {
+	svc *chat.Service
+	mu  sync.Mutex
+	n   map[int64]int
+}
+
+func (p *presence) add(user int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.n == nil {
+		p.n = map[int64]int{}
+	}
+	p.n[user]++
+	if p.n[user] == 1 {
+		p.svc.SetOnline(user, true)
+	}
+}
+
+func (p *presence) drop(user int64) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.n[user]--
+	if p.n[user] <= 0 {
+		delete(p.n, user)
+		p.svc.SetOnline(user, false)
+	}
+}
