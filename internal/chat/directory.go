@@ -6,12 +6,13 @@ import (
 )
 
 // directory caches what the access checks of every request read: users by
-// token, guilds, their roles, memberships and chat metadata. These change
+// token and by id, guilds, their roles, memberships and chat metadata. These change
 // rarely and only through the Service, which forgets an entry when it
 // changes it. Message counters (Chat.LastSeq) are never served from here.
 type directory struct {
 	mu      sync.RWMutex
 	tokens  map[string]User
+	users   map[int64]User
 	guilds  map[int64]Guild
 	roles   map[int64][]Role
 	members map[[2]int64]Member
@@ -23,7 +24,7 @@ type directory struct {
 const directoryLimit = 100_000
 
 func newDirectory() *directory {
-	return &directory{tokens: map[string]User{}, guilds: map[int64]Guild{}, roles: map[int64][]Role{},
+	return &directory{tokens: map[string]User{}, users: map[int64]User{}, guilds: map[int64]Guild{}, roles: map[int64][]Role{},
 		members: map[[2]int64]Member{}, chats: map[int64]Chat{}}
 }
 
@@ -57,6 +58,10 @@ func forget[K comparable, V any](d *directory, m map[K]V, k K) {
 
 func (s *Service) userByToken(ctx context.Context, hash []byte) (User, error) {
 	return cached(s.dir, s.dir.tokens, string(hash), func() (User, error) { return s.store.UserByTokenHash(ctx, hash) })
+}
+
+func (s *Service) user(ctx context.Context, id int64) (User, error) {
+	return cached(s.dir, s.dir.users, id, func() (User, error) { return s.store.User(ctx, id) })
 }
 
 func (s *Service) guild(ctx context.Context, id int64) (Guild, error) {

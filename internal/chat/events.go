@@ -1,6 +1,9 @@
 package chat
 
-import "context"
+import (
+	"context"
+	"time"
+)
 
 // EventKind names a change that subscribers are told about.
 type EventKind int
@@ -30,7 +33,8 @@ type Event struct {
 	Message  Message // message events
 	Reaction Reaction
 	ActorID  int64
-	UserID   int64 // member events
+	UserID   int64     // member events; the one reader of a temporary message
+	At       time.Time // when the change was committed
 }
 
 // Publisher receives every event the Service produces, after its change is

@@ -67,4 +67,9 @@ func HashToken(token string) []byte {
 
 // publish hands a committed change to the live-event layer. It runs after
 // the store returned, so the change is durable.
-func (s *Service) publish(ctx context.Context, e Event) { s.pub.Publish(ctx, e) }
+func (s *Service) publish(ctx context.Context, e Event) {
+	if e.At.IsZero() {
+		e.At = s.clock()
+	}
+	s.pub.Publish(ctx, e)
+}

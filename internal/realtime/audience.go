@@ -161,7 +161,7 @@ func (h *Hub) observe(e *chat.Event) {
 
 // audience returns who receives e. Called by the chat's worker only.
 func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Event) []*userEntry {
-	if e.Kind == chat.EventMessageCreated && e.Message.TempTargetID != 0 {
+	if e.Message.TempTargetID != 0 && (e.Kind == chat.EventMessageCreated || e.Kind == chat.EventMessageUpdated) {
 		return h.onlineUsers(e.Message.TempTargetID)
 	}
 	if e.Kind == chat.EventMemberJoined {

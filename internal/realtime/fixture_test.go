@@ -203,6 +203,8 @@ func describe(d Delivery) string {
 	switch e.Kind {
 	case chat.EventMessageCreated:
 		return "msg:" + e.Message.Content
+	case chat.EventMessageUpdated:
+		return "edit:" + e.Message.Content
 	case chat.EventChannelCreated:
 		return "channel+:" + e.Chat.Name
 	case chat.EventChannelDeleted:

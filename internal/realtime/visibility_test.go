@@ -20,9 +20,12 @@ func TestVisibility(t *testing.T) {
 
 	sess := map[string]*Session{"owner": f.open(owner), "member": f.open(member), "outsider": f.open(outsider), "friend": f.open(friend)}
 
-	f.send(owner, general, "channel")
+	first := f.send(owner, general, "channel")
 	f.send(member, dm, "direct")
 	if _, err := f.svc.SendMessage(f.ctx, owner, chat.Send{ChatID: general.ID, Content: "temp", TempTargetID: member.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := f.svc.EditMessage(f.ctx, owner, chat.Edit{ID: first.UUID, Content: "temp edit", TempTargetID: member.ID}); err != nil {
 		t.Fatal(err)
 	}
 	f.send(owner, doomed, "before delete")
@@ -43,11 +46,11 @@ func TestVisibility(t *testing.T) {
 	joined := fmt.Sprintf("joined:%d", outsider.ID)
 	want := map[string][]string{
 		"owner":    {"msg:channel", "msg:before delete", "channel-:doomed", joined, "msg:after join"},
-		"member":   {"msg:channel", "msg:direct", "msg:temp", "msg:before delete", "channel-:doomed", joined, "msg:after join"},
+		"member":   {"msg:channel", "msg:direct", "msg:temp", "edit:temp edit", "msg:before delete", "channel-:doomed", joined, "msg:after join"},
 		"outsider": {joined, "msg:after join"},
 		"friend":   {"msg:direct"},
 	}
-	chatOf := map[string]int64{"msg:channel": general.ID, "msg:direct": dm.ID, "msg:temp": general.ID,
+	chatOf := map[string]int64{"msg:channel": general.ID, "msg:direct": dm.ID, "msg:temp": general.ID, "edit:temp edit": general.ID,
 		"msg:before delete": doomed.ID, "channel-:doomed": doomed.ID, joined: 0, "msg:after join": general.ID}
 	for name, s := range sess {
 		// Chats are delivered independently: compare each chat's sequence.

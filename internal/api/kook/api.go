@@ -27,7 +27,6 @@ type API struct {
 	writeTimeout time.Duration
 	presence     presence
 	frames       frameCache
-	authors      authorCache
 }
 
 // Option configures the KOOK face.

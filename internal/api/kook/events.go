@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -84,7 +83,10 @@ type kmarkdownJSON struct {
 }
 
 func (a *API) messageEvent(ctx context.Context, e *chat.Event) messageEventJSON {
-	v := a.eventView(ctx, e)
+	v, err := a.svc.EventView(ctx, *e)
+	if err != nil {
+		a.log.Warn("gateway: rendering an event with what could be read", "msg", e.Message.UUID, "err", err)
+	}
 	j := a.message(v)
 	m := e.Message
 	d := messageEventJSON{ChannelType: "GROUP", Type: int(m.Type), TargetID: idString(e.Chat.ID),
@@ -107,51 +109,6 @@ func (a *API) messageEvent(ctx context.Context, e *chat.Event) messageEventJSON 
 	}
 	d.Extra = x
 	return d
-}
-
-// eventView is the message of e with its author, mentions and quote. The
-// core builds views only for a viewer (chat.Service.Message), which costs
-// several store reads; a reply needs it for its quote (the author may see
-// the message, so its view is used). Other messages, temporary ones (never
-// stored) and quotes no longer visible are assembled here from what the
-// core tells anyone: two store reads.
-func (a *API) eventView(ctx context.Context, e *chat.Event) chat.MessageView {
-	m := e.Message
-	if m.TempTargetID == 0 && m.QuoteID != 0 {
-		if author, err := a.svc.User(ctx, m.AuthorID); err == nil {
-			if v, err := a.svc.Message(ctx, author, m.UUID); err == nil {
-				v.Message, v.Chat = m, e.Chat
-				return v
-			}
-		}
-	}
-	v := chat.MessageView{Message: m, Chat: e.Chat, MentionUsers: []chat.User{}, MentionRoles: []chat.Role{}}
-	v.Author, v.AuthorMember = a.authors.get(ctx, a.svc, e.Chat.GuildID, m.AuthorID)
-	if len(m.Mentions.Users) > 0 {
-		users, err := a.svc.UsersByID(ctx, m.Mentions.Users)
-		if err != nil {
-			a.log.Warn("gateway: rendering an event without its mentions", "msg", m.UUID, "err", err)
-		}
-		for _, id := range m.Mentions.Users {
-			if u, ok := users[id]; ok {
-				v.MentionUsers = append(v.MentionUsers, u)
-			}
-		}
-	}
-	if e.Chat.Kind == chat.ChatChannel {
-		if len(m.Mentions.Roles) > 0 {
-			if g, err := a.svc.Guild(ctx, v.Author, e.Chat.GuildID); err == nil {
-				for _, id := range m.Mentions.Roles {
-					for _, r := range g.Roles {
-						if r.ID == id {
-							v.MentionRoles = append(v.MentionRoles, r)
-						}
-					}
-				}
-			}
-		}
-	}
-	return v
 }
 
 // rawContent is the text of a KMarkdown message as KOOK's raw_content
@@ -294,7 +251,10 @@ type (
 // systemEvent renders a system event; receiver is the user a direct
 // chat's event goes to (its target_id), 0 for guild events.
 func (a *API) systemEvent(ctx context.Context, e *chat.Event, receiver int64) systemEventJSON {
-	now := time.Now()
+	now := e.At
+	if now.IsZero() {
+		now = time.Now()
+	}
 	at := now
 	name, body := "", any(nil)
 	m, c := e.Message, e.Chat
@@ -426,53 +386,4 @@ func systemMsgID(e *chat.Event, name string) string {
 	u[6] = u[6]&0x0f | 0x50 // version 5 (name-based)
 	u[8] = u[8]&0x3f | 0x80
 	return u.String()
-}
-
-// authorCache keeps the authors of recent events (user and guild
-// membership) for a moment: a busy channel's events come from a few
-// authors, and rendering must keep up with the sends. A rename shows in
-// events within authorTTL.
-type authorCache struct {
-	mu sync.Mutex
-	m  map[[2]int64]authorEntry
-}
-
-type authorEntry struct {
-	user   chat.User
-	member *chat.Member
-	at     time.Time
-}
-
-const (
-	authorTTL     = 2 * time.Second
-	authorEntries = 4096
-)
-
-func (c *authorCache) get(ctx context.Context, svc *chat.Service, guildID, userID int64) (chat.User, *chat.Member) {
-	key := [2]int64{guildID, userID}
-	now := time.Now()
-	c.mu.Lock()
-	e, ok := c.m[key]
-	c.mu.Unlock()
-	if ok && now.Sub(e.at) < authorTTL {
-		return e.user, e.member
-	}
-	e = authorEntry{user: chat.User{ID: userID}, at: now}
-	u, err := svc.User(ctx, userID)
-	if err != nil {
-		return e.user, nil // not cached: the next event tries again
-	}
-	e.user = u
-	if guildID != 0 {
-		if mem, err := svc.Member(ctx, u, guildID, userID); err == nil {
-			e.member = &mem
-		}
-	}
-	c.mu.Lock()
-	if c.m == nil || len(c.m) >= authorEntries {
-		c.m = map[[2]int64]authorEntry{}
-	}
-	c.m[key] = e
-	c.mu.Unlock()
-	return e.user, e.member
 }
