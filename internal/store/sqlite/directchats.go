@@ -23,26 +23,37 @@ func (s *Store) OpenDirectChat(ctx context.Context, c chat.Chat) (chat.Chat, err
 	}
 	// The single writer makes look-up-then-insert atomic: of concurrent
 	// opens, the first inserts and the others find its chat.
-	err = s.writeSingle(ctx, func(w *writer) error {
-		found, err = scanChat(w.queryRow(directPairQuery, lo, hi))
-		if err == nil {
-			if cs, ok := w.seqs[found.ID]; ok { // chats may lag the batch
-				found.LastSeq, found.LastMsgAt = cs.last, fromMS(cs.lastAt)
-			}
-			return nil
-		}
-		if !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		c.Kind = chat.ChatDirect
-		if err := insertChat(w, c); err != nil {
-			return err
-		}
-		found, err = scanChat(w.queryRow(directPairQuery, lo, hi))
+	err = s.writeSingle(ctx, func(w *writer) (err error) {
+		found, err = openDirect(w, c)
 		return err
 	})
 	if err != nil {
 		return chat.Chat{}, err
+	}
+	return found, nil
+}
+
+// openDirect returns the direct chat of c.Members, inserting c when there
+// is none.
+func openDirect(w *writer, c chat.Chat) (chat.Chat, error) {
+	lo, hi := c.Members[0], c.Members[1]
+	found, err := scanChat(w.queryRow(directPairQuery, lo, hi))
+	if err == nil {
+		if cs, ok := w.seqs[found.ID]; ok { // chats may lag the batch
+			found.LastSeq, found.LastMsgAt = cs.last, fromMS(cs.lastAt)
+		}
+		return found, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
+		return chat.Chat{}, err
+	}
+	c.Kind = chat.ChatDirect
+	if err := insertChat(w, c); err != nil {
+		return chat.Chat{}, err
+	}
+	found, err = scanChat(w.queryRow(directPairQuery, lo, hi))
+	if err != nil {
+		return chat.Chat{}, afterWrite(err)
 	}
 	return found, nil
 }
@@ -53,6 +64,9 @@ const directListWhere = `FROM chats c LEFT JOIN direct_hidden h ON h.chat_id = c
 	WHERE (c.member_lo = ?1 OR c.member_hi = ?1) AND c.kind = 2
 	  AND (h.hidden_seq IS NULL OR c.last_seq > h.hidden_seq)`
 
+// DirectChatsOf orders by the id of each chat's newest message, else the
+// chat's own id: both come from one time-ordered generator, so activity
+// within the same millisecond is still told apart.
 func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([]chat.DirectChatSummary, int, error) {
 	limit, offset := pageBounds(p)
 	var total int
@@ -63,7 +77,7 @@ func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([
 		COALESCE((SELECT r.seq FROM read_states r WHERE r.chat_id = c.id AND r.user_id = ?1 ORDER BY r.seq DESC LIMIT 1), 0),
 		COALESCE((SELECT r.read_at FROM read_states r WHERE r.chat_id = c.id AND r.user_id = ?1 ORDER BY r.seq DESC LIMIT 1), 0)
 		`+directListWhere+`
-		ORDER BY CASE WHEN c.last_msg_at > 0 THEN c.last_msg_at ELSE c.created_at END DESC, c.id DESC
+		ORDER BY COALESCE((SELECT m.id FROM messages m WHERE m.chat_id = c.id AND m.seq = c.last_seq), c.id) DESC
 		LIMIT ?2 OFFSET ?3`, userID, limit, offset)
 	if err != nil {
 		return nil, 0, err

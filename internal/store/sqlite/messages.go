@@ -18,11 +18,14 @@ func scanMessage(sc scanner) (chat.Message, error) {
 	var m chat.Message
 	var uuid []byte
 	var mentions string
-	var created, edited, recalled int64
-	if err := sc.Scan(&m.ID, &uuid, &m.ChatID, &m.Seq, &m.AuthorID, &m.Type, &m.Content, &mentions,
+	// Integers are scanned as int64: database/sql converts into other
+	// integer types by formatting and parsing a string.
+	var typ, created, edited, recalled int64
+	if err := sc.Scan(&m.ID, &uuid, &m.ChatID, &m.Seq, &m.AuthorID, &typ, &m.Content, &mentions,
 		&m.QuoteID, &m.Nonce, &created, &edited, &recalled); err != nil {
 		return m, err
 	}
+	m.Type = chat.MessageType(typ)
 	if len(uuid) != len(m.UUID) {
 		return m, fmt.Errorf("sqlite: message %d: uuid of %d bytes", m.ID, len(uuid))
 	}
@@ -82,16 +85,19 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 		if key != nil {
 			var firstID, firstAt int64
 			err := w.queryRow(sqlKeyLookup, m.ChatID, m.AuthorID, key.Key).Scan(&firstID, &firstAt)
-			switch {
-			case err == nil && now < firstAt+key.Expires.Milliseconds():
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if err == nil && now < firstAt+key.Expires.Milliseconds() {
 				first, err := scanMessage(w.queryRow(sqlMessageByID, firstID))
-				if err != nil {
+				if err == nil {
+					m, created = first, false
+					return nil
+				}
+				if !errors.Is(err, sql.ErrNoRows) {
 					return err
 				}
-				m, created = first, false
-				return nil
-			case err != nil && !errors.Is(err, sql.ErrNoRows):
-				return err
+				// The key's message is gone: the key is as good as expired.
 			}
 		}
 		// The writer is single, so the next seq cannot race: seqs stay
@@ -101,7 +107,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 			return err
 		}
 		seq := cs.last + 1
-		if _, err := w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, m.Type, m.Content,
+		if _, err := w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
 			mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt)); err != nil {
 			if _, pending := w.dirty[m.ChatID]; !pending {
 				w.forgetChat(m.ChatID) // in case the cached seq is what conflicted
@@ -110,7 +116,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 		}
 		if key != nil {
 			if _, err := w.exec(sqlPutKey, m.ChatID, m.AuthorID, key.Key, m.ID, now, now+key.Expires.Milliseconds()); err != nil {
-				return err
+				return afterWrite(err)
 			}
 		}
 		w.appended(cs, m.ChatID, seq, now)
@@ -245,9 +251,15 @@ func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error
 	})
 }
 
+// CountUnread walks every unread message, so unlike the other reads it
+// stays cancelable: a chat can hold millions.
 func (s *Store) CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error) {
+	st, err := s.stmt(ctx, `SELECT COUNT(*) FROM messages
+		WHERE chat_id = ? AND seq > ? AND author_id <> ? AND recalled_at = 0`)
+	if err != nil {
+		return 0, err
+	}
 	var n int
-	err := s.queryRow(ctx, `SELECT COUNT(*) FROM messages
-		WHERE chat_id = ? AND seq > ? AND author_id <> ? AND recalled_at = 0`, chatID, afterSeq, userID).Scan(&n)
+	err = st.QueryRowContext(ctx, chatID, afterSeq, userID).Scan(&n)
 	return n, err
 }

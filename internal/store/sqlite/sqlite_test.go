@@ -303,9 +303,10 @@ func TestAbandonedWriteDoesNotRun(t *testing.T) {
 // the next), then lets the writer go.
 func queueInOrder(t *testing.T, s *Store, calls ...func()) {
 	t.Helper()
-	release, held := make(chan struct{}), make(chan struct{})
+	release, held := make(chan struct{}, 1), make(chan struct{})
 	go s.write(context.Background(), func(w *writer) error { close(held); <-release; return nil })
 	<-held
+	defer close(release)
 	var wg sync.WaitGroup
 	for i, call := range calls {
 		wg.Go(call)
@@ -317,7 +318,7 @@ func queueInOrder(t *testing.T, s *Store, calls ...func()) {
 			time.Sleep(time.Millisecond)
 		}
 	}
-	close(release)
+	release <- struct{}{}
 	wg.Wait()
 }
 
@@ -347,6 +348,10 @@ func TestBatchSeesItsOwnAppends(t *testing.T) {
 		return chat.Message{ID: ids.Next(), UUID: chat.NewUUID(), ChatID: dc.ID, AuthorID: bob.ID, Type: chat.TypeText,
 			Content: content, CreatedAt: time.Now()}
 	}
+	zero, _, err := s.AppendMessage(ctx, msg("zero"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
 	var reopened chat.Chat
 	var seqs [3]int64
 	errs := make([]error, 6)
@@ -355,12 +360,18 @@ func TestBatchSeesItsOwnAppends(t *testing.T) {
 		func() { m, _, err := s.AppendMessage(ctx, msg("two"), nil); seqs[1], errs[1] = m.Seq, err },
 		func() { errs[2] = s.HideDirectChat(ctx, alice.ID, dc.ID) },
 		func() {
-			// Fails (taken id): must not disturb the seqs around it.
+			// Fails (taken uuid): must not disturb the seqs around it.
 			m := msg("dup")
-			m.ID = dc.ID
+			m.UUID = zero.UUID
 			_, _, errs[3] = s.AppendMessage(ctx, m, nil)
 		},
-		func() { reopened, errs[4] = s.OpenDirectChat(ctx, proposal()) },
+		func() {
+			// What a concurrent first open that lost the race runs.
+			errs[4] = s.writeSingle(ctx, func(w *writer) (err error) {
+				reopened, err = openDirect(w, proposal())
+				return err
+			})
+		},
 		func() { m, _, err := s.AppendMessage(ctx, msg("three"), nil); seqs[2], errs[5] = m.Seq, err },
 	)
 	for i, err := range errs {
@@ -369,22 +380,22 @@ func TestBatchSeesItsOwnAppends(t *testing.T) {
 		}
 	}
 	if errs[3] == nil {
-		t.Errorf("append with a taken id succeeded")
+		t.Errorf("append with a taken uuid succeeded")
 	}
-	if seqs != [3]int64{1, 2, 3} {
-		t.Errorf("seqs %v, want 1 2 3", seqs)
+	if seqs != [3]int64{2, 3, 4} {
+		t.Errorf("seqs %v, want 2 3 4", seqs)
 	}
-	if reopened.ID != dc.ID || reopened.LastSeq != 2 {
-		t.Errorf("OpenDirectChat inside the batch: id %d, LastSeq %d; want %d, 2", reopened.ID, reopened.LastSeq, dc.ID)
+	if reopened.ID != dc.ID || reopened.LastSeq != 3 {
+		t.Errorf("OpenDirectChat inside the batch: id %d, LastSeq %d; want %d, 3", reopened.ID, reopened.LastSeq, dc.ID)
 	}
-	// Hidden at seq 2; message 3 (same batch, after the hide) shows it again.
+	// Hidden at seq 3; message 4 (same batch, after the hide) shows it again.
 	var hiddenSeq int64
-	if err := s.rdb.QueryRow(`SELECT hidden_seq FROM direct_hidden WHERE chat_id = ? AND user_id = ?`, dc.ID, alice.ID).Scan(&hiddenSeq); err != nil || hiddenSeq != 2 {
-		t.Errorf("hidden_seq %d (%v), want 2", hiddenSeq, err)
+	if err := s.rdb.QueryRow(`SELECT hidden_seq FROM direct_hidden WHERE chat_id = ? AND user_id = ?`, dc.ID, alice.ID).Scan(&hiddenSeq); err != nil || hiddenSeq != 3 {
+		t.Errorf("hidden_seq %d (%v), want 3", hiddenSeq, err)
 	}
 	got, err := s.Chat(ctx, dc.ID)
-	if err != nil || got.LastSeq != 3 {
-		t.Errorf("Chat after the batch: LastSeq %d (%v), want 3", got.LastSeq, err)
+	if err != nil || got.LastSeq != 4 {
+		t.Errorf("Chat after the batch: LastSeq %d (%v), want 4", got.LastSeq, err)
 	}
 }
 

@@ -89,7 +89,7 @@ func (s *Store) openWriter() error {
 		"_synchronous":  {"FULL"}, // an ack means the WAL frame is on disk
 		"_foreign_keys": {"1"},
 		"_dqs":          {"0"},
-		"_pragma":       {"temp_store(MEMORY)", "cache_size(-65536)"},
+		"_pragma":       {"temp_store(MEMORY)", "cache_size(-65536)", "mmap_size(1073741824)"},
 	}
 	db, err := sql.Open("sqlite", dsn(s.path, params))
 	if err != nil {
@@ -126,7 +126,7 @@ func (s *Store) openReaders() error {
 		"mode":          {"ro"},
 		"_busy_timeout": {"10000"},
 		"_query_only":   {"1"},
-		"_pragma":       {"temp_store(MEMORY)", "cache_size(-16384)"},
+		"_pragma":       {"temp_store(MEMORY)", "cache_size(-16384)", "mmap_size(1073741824)"},
 	}
 	db, err := sql.Open("sqlite", dsn(s.path, params))
 	if err != nil {
@@ -202,8 +202,27 @@ func (s *Store) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
 	return st, nil
 }
 
-// query runs a read on the read pool.
+// shortRead is the context for a read that follows an index to a bounded
+// number of rows: the caller's, minus its cancellation once it is checked.
+// The driver watches a cancelable context with a goroutine and a progress
+// handler per statement, which doubles the cost of a point lookup; such a
+// read ends sooner than the cancellation would.
+func shortRead(ctx context.Context) (context.Context, error) {
+	if ctx.Done() == nil {
+		return ctx, nil
+	}
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	return context.WithoutCancel(ctx), nil
+}
+
+// query runs a short read on the read pool.
 func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	ctx, err := shortRead(ctx)
+	if err != nil {
+		return nil, err
+	}
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return nil, err
@@ -211,8 +230,12 @@ func (s *Store) query(ctx context.Context, query string, args ...any) (*sql.Rows
 	return st.QueryContext(ctx, args...)
 }
 
-// queryRow runs a one-row read on the read pool.
+// queryRow runs a short one-row read on the read pool.
 func (s *Store) queryRow(ctx context.Context, query string, args ...any) scanner {
+	ctx, err := shortRead(ctx)
+	if err != nil {
+		return errRow{err}
+	}
 	st, err := s.stmt(ctx, query)
 	if err != nil {
 		return errRow{err}

@@ -133,8 +133,9 @@ func (s *Store) runWriter() {
 	}
 }
 
-// runBatch runs ops in one transaction, each in a savepoint so that a
-// failing op undoes only itself, commits once and answers every caller.
+// runBatch runs ops in one transaction, each in a savepoint (or, if single,
+// relying on SQLite undoing a failed statement) so that a failing op undoes
+// only itself, commits once and answers every caller.
 func (w *writer) runBatch(batch []*op) {
 	n := 0
 	for _, o := range batch {
@@ -211,12 +212,28 @@ func (w *writer) abort(err error, fail func(error)) {
 	fail(err)
 }
 
-// fatal reports whether an op's error may have ended the transaction: any
-// SQLite error but a constraint violation (which only undoes its statement).
+// fatal reports whether an op's error may have ended the transaction (any
+// SQLite error but a constraint violation, which only undoes its
+// statement), or came after a single op's first write, which no savepoint
+// can undo.
 func fatal(err error) bool {
+	var aw *writtenError
+	if errors.As(err, &aw) {
+		return true
+	}
 	var e *sqlite.Error
 	return errors.As(err, &e) && e.Code()&0xff != sqlite3.SQLITE_CONSTRAINT
 }
+
+// writtenError is an error of a single op after its first write.
+type writtenError struct{ err error }
+
+func (e *writtenError) Error() string { return e.err.Error() }
+func (e *writtenError) Unwrap() error { return e.err }
+
+// afterWrite marks err as coming after a single op's first write: the batch
+// must abort, as the op cannot be undone alone.
+func afterWrite(err error) error { return &writtenError{err} }
 
 // inTx runs fn in a transaction of its own (used before the writer
 // goroutine starts).
