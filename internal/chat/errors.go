@@ -42,6 +42,7 @@ const (
 	WhatChat     = "chat"
 	WhatMessage  = "message"
 	WhatRole     = "role"
+	WhatMember   = "member"
 	WhatReaction = "reaction"
 )
 

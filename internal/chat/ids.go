@@ -56,13 +56,19 @@ func (g *IDGen) Next() int64 {
 // UUID is a message's globally unique id (KOOK msg_id, Yunhu msg_id).
 type UUID [16]byte
 
-// NewUUID returns a random (version 4) UUID.
+// NewUUID returns a time-ordered (version 7) UUID: 48 bits of Unix
+// milliseconds, then randomness. New messages land at the end of the uuid
+// index instead of on a random page of it.
 func NewUUID() UUID {
 	var u UUID
-	if _, err := rand.Read(u[:]); err != nil {
+	if _, err := rand.Read(u[6:]); err != nil {
 		panic(fmt.Sprintf("chat: no randomness: %v", err))
 	}
-	u[6] = u[6]&0x0f | 0x40
+	ms := uint64(time.Now().UnixMilli())
+	for i := range 6 {
+		u[i] = byte(ms >> (40 - 8*i))
+	}
+	u[6] = u[6]&0x0f | 0x70
 	u[8] = u[8]&0x3f | 0x80
 	return u
 }

@@ -59,8 +59,11 @@ func TestParseUUID(t *testing.T) {
 			t.Errorf("ParseUUID(%q) = %v, %v; want %v", s, got, err, u)
 		}
 	}
-	if len(u.String()) != 36 || u.String()[14] != '4' {
-		t.Errorf("String() = %q, want a dashed version-4 UUID", u.String())
+	if len(u.String()) != 36 || u.String()[14] != '7' {
+		t.Errorf("String() = %q, want a dashed version-7 UUID", u.String())
+	}
+	if later := NewUUID(); later.Hex()[:12] < u.Hex()[:12] {
+		t.Errorf("UUID %s made after %s sorts before it", later, u)
 	}
 	for _, bad := range []string{"", "xyz", u.Hex()[:31], u.String() + "0", "zz" + u.Hex()[2:],
 		u.Hex()[:8] + "-" + u.Hex()[8:] /* 33 chars */, "0123456789abcdef0123456789abcdef0123"} {

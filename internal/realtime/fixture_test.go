@@ -138,6 +138,9 @@ func (f *fixture) guild(owner chat.User, members ...chat.User) (chat.Guild, chat
 	if err := fail.Load(); err != nil {
 		f.t.Fatalf("add members: %v", err)
 	}
+	// The joins are published asynchronously: let them reach whoever is
+	// online now, so sessions opened next start after them.
+	f.settle()
 	return g, general
 }
 

@@ -175,12 +175,10 @@ func putMember(w *writer, m chat.Member) (added bool, err error) {
 	return err == nil, err
 }
 
-// A missing membership is reported as a missing user: chat has no "member"
-// kind of NotFound.
 func (s *Store) Member(ctx context.Context, guildID, userID int64) (chat.Member, error) {
 	m, err := scanMember(s.queryRow(ctx, `SELECT `+memberCols+` FROM members WHERE guild_id = ? AND user_id = ?`, guildID, userID))
 	if errors.Is(err, sql.ErrNoRows) {
-		return chat.Member{}, chat.NotFound(chat.WhatUser)
+		return chat.Member{}, chat.NotFound(chat.WhatMember)
 	}
 	return m, err
 }

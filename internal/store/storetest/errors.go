@@ -21,7 +21,7 @@ func testNotFound(t *testing.T, f *fixture) {
 		{"User", err1(s.User(ctx, missing)), chat.WhatUser},
 		{"UserByTokenHash", err1(s.UserByTokenHash(ctx, []byte("nope"))), chat.WhatUser},
 		{"Guild", err1(s.Guild(ctx, missing)), chat.WhatGuild},
-		{"Member", err1(s.Member(ctx, missing, missing)), ""},
+		{"Member", err1(s.Member(ctx, missing, missing)), chat.WhatMember},
 		{"Chat", err1(s.Chat(ctx, missing)), chat.WhatChat},
 		{"ChatByCode", err1(s.ChatByCode(ctx, "00000000000000000000000000000000")), chat.WhatChat},
 		{"ChatByCode empty", err1(s.ChatByCode(ctx, "")), chat.WhatChat},
