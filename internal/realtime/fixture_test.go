@@ -150,6 +150,7 @@ func (f *fixture) channel(owner chat.User, g chat.Guild, name string) chat.Chat 
 	if err != nil {
 		f.t.Fatalf("create channel: %v", err)
 	}
+	f.settle() // as in guild: sessions opened next start after the creation
 	return c
 }
 
