@@ -23,6 +23,9 @@ const (
 	// EventMemberUpdated: a member's roles or nickname changed (Chat has
 	// only GuildID set). Whoever caches access must drop it.
 	EventMemberUpdated
+	// EventMemberLeft: UserID left or was removed from the guild (Chat has
+	// only GuildID set). The user sees nothing of the guild from now on.
+	EventMemberLeft
 )
 
 // Event describes one committed change. It is published only after the

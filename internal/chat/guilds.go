@@ -90,6 +90,62 @@ func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []
 	return nil
 }
 
+// RemoveMember ends userID's membership of guildID (operator API). The
+// owner cannot be removed.
+func (s *Service) RemoveMember(ctx context.Context, guildID, userID int64) error {
+	g, err := s.guild(ctx, guildID)
+	if err != nil {
+		return err
+	}
+	if userID == g.OwnerID {
+		return invalid("user_id", "the guild's owner cannot be removed")
+	}
+	return s.removeMember(ctx, g, userID, 0)
+}
+
+// LeaveGuild ends actor's own membership. The owner cannot leave.
+func (s *Service) LeaveGuild(ctx context.Context, actor User, guildID int64) error {
+	a, err := s.guildAccess(ctx, actor, guildID)
+	if err != nil {
+		return err
+	}
+	if actor.ID == a.guild.OwnerID {
+		return invalid("guild_id", "the owner cannot leave its own guild")
+	}
+	return s.removeMember(ctx, a.guild, actor.ID, actor.ID)
+}
+
+// KickMember removes another member; it needs PermKickMembers.
+func (s *Service) KickMember(ctx context.Context, actor User, guildID, userID int64) error {
+	a, err := s.guildAccess(ctx, actor, guildID)
+	if err != nil {
+		return err
+	}
+	if userID == actor.ID {
+		return invalid("target_id", "use guild/leave to leave a guild")
+	}
+	if !a.perms.Has(PermKickMembers) {
+		return forbidden("kicking members")
+	}
+	if userID == a.guild.OwnerID {
+		return invalid("target_id", "the guild's owner cannot be kicked")
+	}
+	return s.removeMember(ctx, a.guild, userID, actor.ID)
+}
+
+func (s *Service) removeMember(ctx context.Context, g Guild, userID, actorID int64) error {
+	removed, err := s.store.RemoveMember(ctx, g.ID, userID)
+	forget(s.dir, s.dir.members, [2]int64{g.ID, userID})
+	if err != nil {
+		return err
+	}
+	if !removed {
+		return notFound(WhatMember)
+	}
+	s.publish(ctx, Event{Kind: EventMemberLeft, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID, ActorID: actorID})
+	return nil
+}
+
 // CreateRole defines a role in a guild (operator API).
 func (s *Service) CreateRole(ctx context.Context, guildID int64, name string, perms Permission) (Role, error) {
 	name, err := checkName("name", name, 100)

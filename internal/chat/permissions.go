@@ -8,6 +8,7 @@ const (
 	PermAdmin          Permission = 1 << 0  // every permission
 	PermManageGuild    Permission = 1 << 1  // rename the guild
 	PermManageChannels Permission = 1 << 5  // create, update, delete channels
+	PermKickMembers    Permission = 1 << 6  // remove a member from the guild
 	PermManageRoles    Permission = 1 << 10 // create roles, assign them
 	PermViewChannels   Permission = 1 << 11 // see channels and read their messages
 	PermSendMessages   Permission = 1 << 12 // send messages

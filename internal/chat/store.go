@@ -48,6 +48,9 @@ type GuildStore interface {
 	// It reports whether the member is new.
 	PutMember(ctx context.Context, m Member) (added bool, err error)
 	Member(ctx context.Context, guildID, userID int64) (Member, error)
+	// RemoveMember ends a membership; it reports false when there was none.
+	// The user's messages stay.
+	RemoveMember(ctx context.Context, guildID, userID int64) (removed bool, err error)
 	// MembersByUser returns the memberships among userIDs of one guild.
 	MembersByUser(ctx context.Context, guildID int64, userIDs []int64) (map[int64]Member, error)
 	// Members lists a guild's members in join order.

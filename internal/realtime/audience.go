@@ -105,6 +105,22 @@ func (h *Hub) joinGuild(ue *userEntry, gid int64) {
 	g.added = append(g.added, ue)
 }
 
+// leaveGuild records that ue is no longer a member of guild gid: no cached
+// audience of the guild may include it from now on. Under h.mu.
+func (h *Hub) leaveGuild(ue *userEntry, gid int64) {
+	delete(ue.guilds, gid)
+	g := h.guilds[gid]
+	if g == nil {
+		return
+	}
+	delete(g.members, ue.user.ID)
+	if len(g.members) == 0 {
+		delete(h.guilds, gid)
+	} else {
+		h.resetGuild(g)
+	}
+}
+
 // resetGuild makes every cached audience of the guild recompute. Under h.mu.
 func (h *Hub) resetGuild(g *guildState) {
 	h.gen++
@@ -147,6 +163,13 @@ func (h *Hub) observe(e *chat.Event) {
 		}
 		h.mu.Unlock()
 		return
+	case chat.EventMemberLeft:
+		h.mu.Lock()
+		if ue := h.users[e.UserID]; ue != nil {
+			h.leaveGuild(ue, e.Chat.GuildID)
+		}
+		h.mu.Unlock()
+		return
 	}
 	// A kind this hub does not know (role or member changes): whatever it
 	// changed in a guild, recompute that guild's audiences.
@@ -164,8 +187,18 @@ func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Ev
 	if e.Message.TempTargetID != 0 && (e.Kind == chat.EventMessageCreated || e.Kind == chat.EventMessageUpdated) {
 		return h.onlineUsers(e.Message.TempTargetID)
 	}
-	if e.Kind == chat.EventMemberJoined {
+	switch e.Kind {
+	case chat.EventMemberJoined:
 		return h.guildMembers(e.Chat.GuildID)
+	case chat.EventMemberLeft:
+		// The one who left is told too, though it sees the guild no more.
+		users := h.guildMembers(e.Chat.GuildID)
+		for _, ue := range h.onlineUsers(e.UserID) {
+			if !slices.Contains(users, ue) {
+				users = append(users, ue)
+			}
+		}
+		return users
 	}
 	switch e.Chat.Kind {
 	case chat.ChatDirect:

@@ -215,6 +215,8 @@ func describe(d Delivery) string {
 		return "channel-:" + e.Chat.Name
 	case chat.EventMemberJoined:
 		return fmt.Sprintf("joined:%d", e.UserID)
+	case chat.EventMemberLeft:
+		return fmt.Sprintf("left:%d", e.UserID)
 	}
 	return fmt.Sprintf("kind%d", e.Kind)
 }

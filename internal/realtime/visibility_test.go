@@ -40,18 +40,25 @@ func TestVisibility(t *testing.T) {
 		t.Fatal(err)
 	}
 	f.send(owner, general, "after join")
+	// The member leaves: it is told, and sees nothing of the guild after.
+	if err := f.svc.LeaveGuild(f.ctx, member, g.ID); err != nil {
+		t.Fatal(err)
+	}
+	f.send(owner, general, "after leave")
 
 	f.settle()
 
 	joined := fmt.Sprintf("joined:%d", outsider.ID)
+	left := fmt.Sprintf("left:%d", member.ID)
 	want := map[string][]string{
-		"owner":    {"msg:channel", "msg:before delete", "channel-:doomed", joined, "msg:after join"},
-		"member":   {"msg:channel", "msg:direct", "msg:temp", "edit:temp edit", "msg:before delete", "channel-:doomed", joined, "msg:after join"},
-		"outsider": {joined, "msg:after join"},
+		"owner":    {"msg:channel", "msg:before delete", "channel-:doomed", joined, "msg:after join", left, "msg:after leave"},
+		"member":   {"msg:channel", "msg:direct", "msg:temp", "edit:temp edit", "msg:before delete", "channel-:doomed", joined, "msg:after join", left},
+		"outsider": {joined, "msg:after join", left, "msg:after leave"},
 		"friend":   {"msg:direct"},
 	}
 	chatOf := map[string]int64{"msg:channel": general.ID, "msg:direct": dm.ID, "msg:temp": general.ID, "edit:temp edit": general.ID,
-		"msg:before delete": doomed.ID, "channel-:doomed": doomed.ID, joined: 0, "msg:after join": general.ID}
+		"msg:before delete": doomed.ID, "channel-:doomed": doomed.ID, joined: 0, "msg:after join": general.ID,
+		left: 0, "msg:after leave": general.ID}
 	for name, s := range sess {
 		// Chats are delivered independently: compare each chat's sequence.
 		got, exp := map[int64][]string{}, map[int64][]string{}

@@ -440,6 +440,39 @@ func TestAddMemberRejected(t *testing.T) {
 	}
 }
 
+func TestRemoveMember(t *testing.T) {
+	f := newGuildFixture(t)
+	f.e.AddMember(f.guild, f.user.ID, f.role)
+	tests := []struct {
+		name, guild, user string
+		status            int
+		code, field       string
+	}{
+		{"the owner", f.guild, f.owner.ID, 400, "invalid_argument", "user_id"},
+		{"unknown guild", "123456789012345678", f.user.ID, 404, "not_found", ""},
+		{"a non-member", f.guild, "123456789012345678", 404, "not_found", ""},
+		{"user id not a number", f.guild, "bob", 400, "invalid_argument", "user_id"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			status, resp := f.e.Admin("DELETE", "/guilds/"+tc.guild+"/members/"+tc.user, nil)
+			expectError(t, status, resp, tc.status, tc.code, tc.field)
+		})
+	}
+	if _, err := f.member(t, f.user.ID); err != nil {
+		t.Fatalf("a rejected removal ended the membership: %v", err)
+	}
+	if status, resp := f.e.Admin("DELETE", "/guilds/"+f.guild+"/members/"+f.user.ID, nil); status != 204 {
+		t.Fatalf("remove: status %d: %s", status, resp)
+	}
+	if m, err := f.member(t, f.user.ID); err == nil {
+		t.Fatalf("still a member after removal: %+v", m)
+	}
+	if status, _ := f.e.Admin("DELETE", "/guilds/"+f.guild+"/members/"+f.user.ID, nil); status != 404 {
+		t.Fatalf("removing again: status %d, want 404", status)
+	}
+}
+
 type roleJSON struct {
 	RoleID      int    `json:"role_id"`
 	Name        string `json:"name"`

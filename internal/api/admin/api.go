@@ -37,6 +37,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET "+Prefix+"/users/{id}", a.guard(a.getUser))
 	mux.Handle("POST "+Prefix+"/guilds", a.guard(a.createGuild))
 	mux.Handle("POST "+Prefix+"/guilds/{guild_id}/members", a.guard(a.addMember))
+	mux.Handle("DELETE "+Prefix+"/guilds/{guild_id}/members/{user_id}", a.guard(a.removeMember))
 	mux.Handle("POST "+Prefix+"/guilds/{guild_id}/roles", a.guard(a.createRole))
 	// Anything else under the prefix gets a JSON answer too, so operator
 	// tools never have to parse the mux's plain-text pages.

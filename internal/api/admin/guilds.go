@@ -84,3 +84,19 @@ func (a *API) createRole(w http.ResponseWriter, r *http.Request) error {
 	}{role.ID, role.Name, role.Permissions})
 	return nil
 }
+
+func (a *API) removeMember(w http.ResponseWriter, r *http.Request) error {
+	guildID, err := pathID(r, "guild_id")
+	if err != nil {
+		return err
+	}
+	userID, err := pathID(r, "user_id")
+	if err != nil {
+		return err
+	}
+	if err := a.svc.RemoveMember(r.Context(), guildID, userID); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}

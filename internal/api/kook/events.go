@@ -242,6 +242,10 @@ type (
 		UserID   string `json:"user_id"`
 		JoinedAt int64  `json:"joined_at"`
 	}
+	exitedGuildBody struct {
+		UserID   string `json:"user_id"`
+		ExitedAt int64  `json:"exited_at"`
+	}
 	updatedMemberBody struct {
 		UserID   string `json:"user_id"`
 		Nickname string `json:"nickname"`
@@ -343,6 +347,9 @@ func (a *API) systemEvent(ctx context.Context, e *chat.Event, receiver int64) sy
 			}
 		}
 		body = joinedGuildBody{UserID: idString(e.UserID), JoinedAt: ms(at)}
+	case chat.EventMemberLeft:
+		name = "exited_guild"
+		body = exitedGuildBody{UserID: idString(e.UserID), ExitedAt: ms(at)}
 	case chat.EventMemberUpdated:
 		name = "updated_guild_member"
 		b := updatedMemberBody{UserID: idString(e.UserID)}

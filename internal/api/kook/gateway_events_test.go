@@ -48,6 +48,7 @@ var bodyKeys = map[string][]string{
 	"private_added_reaction":   sortedKeys("emoji", "user_id", "chat_code", "msg_id"),
 	"private_deleted_reaction": sortedKeys("emoji", "user_id", "chat_code", "msg_id"),
 	"joined_guild":             sortedKeys("user_id", "joined_at"),
+	"exited_guild":             sortedKeys("user_id", "exited_at"),
 }
 
 // system reads the next event, checks it is the system event name with
@@ -284,6 +285,22 @@ func TestGatewayEventShapes(t *testing.T) {
 			want(t, "joined user", body["user_id"], newbie.ID)
 			if body["joined_at"].(float64) < 1e12 {
 				t.Fatalf("joined_at %v", body["joined_at"])
+			}
+		}
+	})
+
+	t.Run("exited_guild", func(t *testing.T) {
+		kicked := env.CreateUser("kicked", true)
+		env.AddMember(guild, kicked.ID)
+		for _, c := range []*wsClient{mc, ownc} {
+			system(t, c, "joined_guild", "GROUP", guild)
+		}
+		call(owner.Token, "/guild/kickout", obj{"guild_id": guild, "target_id": kicked.ID})
+		for _, c := range []*wsClient{mc, ownc} {
+			body := system(t, c, "exited_guild", "GROUP", guild)
+			want(t, "exited user", body["user_id"], kicked.ID)
+			if body["exited_at"].(float64) < 1e12 {
+				t.Fatalf("exited_at %v", body["exited_at"])
 			}
 		}
 	})

@@ -12,6 +12,24 @@ func (a *API) guildRoutes(r map[string]handler) {
 	r["GET /api/v3/guild/list"] = a.guildList
 	r["GET /api/v3/guild/view"] = a.guildView
 	r["GET /api/v3/guild/user-list"] = a.guildUserList
+	r["POST /api/v3/guild/leave"] = a.guildLeave
+	r["POST /api/v3/guild/kickout"] = a.guildKickout
+}
+
+func (a *API) guildLeave(r *http.Request, caller chat.User, p *params) (any, error) {
+	guildID := p.id("guild_id", true)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return nil, a.svc.LeaveGuild(r.Context(), caller, guildID)
+}
+
+func (a *API) guildKickout(r *http.Request, caller chat.User, p *params) (any, error) {
+	guildID, target := p.id("guild_id", true), p.id("target_id", true)
+	if p.err != nil {
+		return nil, p.err
+	}
+	return nil, a.svc.KickMember(r.Context(), caller, guildID, target)
 }
 
 func (a *API) guildList(r *http.Request, caller chat.User, p *params) (any, error) {

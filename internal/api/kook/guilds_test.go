@@ -210,3 +210,57 @@ func TestGuildUserList(t *testing.T) {
 		failsWith(t, env.KOOK(owner.Token, "GET", "/guild/user-list", c.params), 40000, c.field)
 	}
 }
+
+func TestGuildLeaveAndKickout(t *testing.T) {
+	env := testenv.New(t)
+	owner, alice, bob := env.CreateUser("owner", false), env.CreateUser("alice", false), env.CreateUser("bob", false)
+	guildID, channelID := env.CreateGuild("home", owner.ID)
+	kicker := env.CreateRole(guildID, "kicker", 1<<6)
+	env.AddMember(guildID, alice.ID)
+	env.AddMember(guildID, bob.ID)
+	memberCount := func() int {
+		return dataOf[struct {
+			UserCount int `json:"user_count"`
+		}](t, env.KOOK(owner.Token, "GET", "/guild/user-list", map[string]string{"guild_id": guildID})).UserCount
+	}
+
+	refusals := []struct {
+		name, token, path string
+		params            obj
+		code              int
+		field             string
+	}{
+		{"kick without the kick permission", alice.Token, "/guild/kickout", obj{"guild_id": guildID, "target_id": bob.ID}, 40300, ""},
+		{"the owner cannot leave", owner.Token, "/guild/leave", obj{"guild_id": guildID}, 40000, "guild_id"},
+		{"the owner cannot be kicked", owner.Token, "/guild/kickout", obj{"guild_id": guildID, "target_id": owner.ID}, 40000, "target_id"},
+		{"kicking a non-member", owner.Token, "/guild/kickout", obj{"guild_id": guildID, "target_id": owner.ID + "0"}, 40400, "member"},
+		{"guild_id missing", alice.Token, "/guild/leave", obj{}, 40000, "guild_id"},
+		{"target_id of the wrong type", owner.Token, "/guild/kickout", obj{"guild_id": guildID, "target_id": true}, 40000, "target_id"},
+	}
+	for _, tc := range refusals {
+		t.Run(tc.name, func(t *testing.T) {
+			failsWith(t, env.KOOK(tc.token, "POST", tc.path, tc.params), tc.code, tc.field)
+			if n := memberCount(); n != 3 {
+				t.Fatalf("a refused request changed the member count to %d", n)
+			}
+		})
+	}
+
+	// bob leaves: he no longer sees the guild or its channel.
+	dataOf[json.RawMessage](t, env.KOOK(bob.Token, "POST", "/guild/leave", obj{"guild_id": guildID}))
+	failsWith(t, env.KOOK(bob.Token, "GET", "/message/list", map[string]string{"target_id": channelID}), 40400, "channel")
+	failsWith(t, env.KOOK(bob.Token, "GET", "/guild/view", map[string]string{"guild_id": guildID}), 40400, "guild")
+	if gs := dataOf[pageOf[obj]](t, env.KOOK(bob.Token, "GET", "/guild/list", nil)); len(gs.Items) != 0 {
+		t.Errorf("bob still lists %d guilds after leaving", len(gs.Items))
+	}
+	failsWith(t, env.KOOK(bob.Token, "POST", "/guild/leave", obj{"guild_id": guildID}), 40400, "guild")
+
+	// alice, given the kick permission, removes bob, who had come back.
+	env.AddMember(guildID, alice.ID, kicker)
+	env.AddMember(guildID, bob.ID)
+	dataOf[json.RawMessage](t, env.KOOK(alice.Token, "POST", "/guild/kickout", obj{"guild_id": guildID, "target_id": bob.ID}))
+	if n := memberCount(); n != 2 {
+		t.Errorf("after the kick the guild has %d members, want 2", n)
+	}
+	failsWith(t, env.KOOK(bob.Token, "GET", "/message/list", map[string]string{"target_id": channelID}), 40400, "channel")
+}

@@ -226,3 +226,17 @@ func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat
 	}
 	return out, total, rows.Err()
 }
+
+func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64) (bool, error) {
+	var removed bool
+	err := s.writeSingle(ctx, func(w *writer) error {
+		res, err := w.exec(`DELETE FROM members WHERE guild_id = ? AND user_id = ?`, guildID, userID)
+		if err != nil {
+			return err
+		}
+		n, err := res.RowsAffected()
+		removed = n > 0
+		return err
+	})
+	return removed, err
+}

@@ -181,4 +181,43 @@ func testMembers(t *testing.T, f *fixture) {
 	mustNotFound(t, "Member(non-member)", err, "")
 	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: 12345, UserID: dave.ID, JoinedAt: f.tick()})
 	mustNotFound(t, "PutMember(missing guild)", err, chat.WhatGuild)
+
+	// Removing a member ends the membership and nothing else; joining again
+	// starts a new one.
+	removed, err := f.s.RemoveMember(f.ctx, g.ID, bob.ID)
+	must(t, "RemoveMember(bob)", err)
+	if !removed {
+		t.Errorf("RemoveMember(member) removed = false")
+	}
+	removed, err = f.s.RemoveMember(f.ctx, g.ID, bob.ID)
+	must(t, "RemoveMember(bob again)", err)
+	if removed {
+		t.Errorf("RemoveMember(former member) removed = true")
+	}
+	_, err = f.s.Member(f.ctx, g.ID, bob.ID)
+	mustNotFound(t, "Member(removed)", err, chat.WhatMember)
+	ms, total, err := f.s.Members(f.ctx, g.ID, chat.Page{Page: 1, Size: 50})
+	must(t, "Members", err)
+	equal(t, "Members after removal", userIDs(ms), []int64{owner.ID, carol.ID})
+	if total != 2 {
+		t.Errorf("Members total after removal %d, want 2", total)
+	}
+	gs, _, err := f.s.GuildsOfUser(f.ctx, bob.ID, chat.Page{Page: 1, Size: 50})
+	must(t, "GuildsOfUser", err)
+	for _, x := range gs {
+		if x.ID == g.ID {
+			t.Errorf("GuildsOfUser(bob) still lists the guild he left")
+		}
+	}
+	rejoined := f.tick()
+	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, JoinedAt: rejoined})
+	must(t, "PutMember(bob rejoins)", err)
+	if !added {
+		t.Errorf("PutMember(rejoining member) added = false")
+	}
+	m, err = f.s.Member(f.ctx, g.ID, bob.ID)
+	must(t, "Member(bob rejoined)", err)
+	if len(m.Roles) != 0 || !m.JoinedAt.Equal(rejoined) {
+		t.Errorf("rejoined member %+v, want no roles and the new join time", m)
+	}
 }
