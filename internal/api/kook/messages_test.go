@@ -3,12 +3,14 @@ package kook_test
 import (
 	"encoding/json"
 	"fmt"
+	"net/http"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/testenv"
 )
 
 func TestMessageCreateViewList(t *testing.T) {
@@ -607,4 +609,50 @@ func TestMessageTemporary(t *testing.T) {
 	// The target must be able to see the channel.
 	msgFail(t, w.env.KOOK(w.owner.Token, "POST", "/message/create",
 		map[string]any{"target_id": w.channel, "content": "x", "temp_target_id": w.outsider.ID}), 40000, "temp_target_id")
+}
+
+// curl -d sends the form content type; a JSON body sent that way is still
+// read as JSON, and a real form body as a form.
+func TestCreateWithTheFormContentType(t *testing.T) {
+	env := testenv.New(t)
+	owner := env.CreateUser("owner", true)
+	_, ch := env.CreateGuild("g", owner.ID)
+	post := func(body string) (code int, nonce string) {
+		t.Helper()
+		req, err := http.NewRequest("POST", env.URL+"/api/v3/message/create", strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Authorization", "Bot "+owner.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var env struct {
+			Code int `json:"code"`
+			Data struct {
+				Nonce string `json:"nonce"`
+			} `json:"data"`
+		}
+		if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
+			t.Fatal(err)
+		}
+		return env.Code, env.Data.Nonce
+	}
+	if code, nonce := post(`{"target_id":"` + ch + `","content":"json","nonce":"j"}`); code != 0 || nonce != "j" {
+		t.Errorf("JSON with the form type: code %d nonce %q", code, nonce)
+	}
+	if code, nonce := post("target_id=" + ch + "&content=form&nonce=f"); code != 0 || nonce != "f" {
+		t.Errorf("a form body: code %d nonce %q", code, nonce)
+	}
+	items := dataOf[struct {
+		Items []struct {
+			Content string `json:"content"`
+		} `json:"items"`
+	}](t, env.KOOK(owner.Token, "GET", "/message/list", map[string]string{"target_id": ch})).Items
+	if len(items) != 2 || items[0].Content != "json" || items[1].Content != "form" {
+		t.Errorf("stored %+v, want json then form", items)
+	}
 }

@@ -36,7 +36,9 @@ func readParams(w http.ResponseWriter, r *http.Request) (*params, error) {
 		return nil, err
 	}
 	ct, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	if ct == "application/x-www-form-urlencoded" {
+	// A JSON object sent with the form type (curl -d without a header)
+	// is still JSON: no form starts with '{'.
+	if ct == "application/x-www-form-urlencoded" && !strings.HasPrefix(strings.TrimSpace(string(body)), "{") {
 		q, err := url.ParseQuery(string(body))
 		if err != nil {
 			return nil, &chat.FieldError{Field: "body", Reason: "malformed form: " + err.Error()}
