@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"net/http"
@@ -23,7 +24,12 @@ func adminCmd(args []string, stdout, stderr io.Writer) error {
 	}
 	name := args[0]
 	fs := newFlags("admin "+name, stderr)
-	server := fs.String("url", envOr("CHATD_URL", "http://127.0.0.1:8080"), "server URL")
+	// set-webhook's --url is the callback URL; its server is --server.
+	serverFlag := "url"
+	if name == "set-webhook" {
+		serverFlag = "server"
+	}
+	server := fs.String(serverFlag, envOr("CHATD_URL", "http://127.0.0.1:8080"), "server URL")
 	token := fs.String("token", os.Getenv("CHATD_ADMIN_TOKEN"), "operator token")
 	data := fs.String("data", envOr("CHATD_DATA", "./chatd-data"), "data directory holding admin-token")
 
@@ -48,6 +54,11 @@ func adminCmd(args []string, stdout, stderr io.Writer) error {
 		fs.Uint64Var(&perms, "permissions", 0, "permission bits")
 		want = []string{"GUILD_ID", "NAME"}
 	case "get-user":
+		want = []string{"USER_ID"}
+	case "set-webhook":
+		fs.String("url", "", "callback URL (empty: back to websocket mode)")
+		fs.String("verify-token", "", "verify token put in every event")
+		fs.String("encrypt-key", "", "AES key, at most 32 bytes (empty: no encryption)")
 		want = []string{"USER_ID"}
 	default:
 		fmt.Fprintf(stderr, "chatd admin: unknown command %q; see 'chatd help'\n", name)
@@ -86,6 +97,24 @@ func adminCmd(args []string, stdout, stderr io.Writer) error {
 		body = map[string]any{"name": pos[1], "permissions": perms}
 	case "get-user":
 		method, path = "GET", "/users/"+url.PathEscape(pos[0])
+	case "set-webhook":
+		// Only the flags given are sent: the others keep their value.
+		fields := map[string]any{}
+		fs.Visit(func(f *flag.Flag) {
+			switch f.Name {
+			case "url":
+				fields["webhook_url"] = f.Value.String()
+			case "verify-token":
+				fields["verify_token"] = f.Value.String()
+			case "encrypt-key":
+				fields["encrypt_key"] = f.Value.String()
+			}
+		})
+		if len(fields) == 0 {
+			fmt.Fprintln(stderr, "chatd admin: set-webhook needs --url, --verify-token or --encrypt-key")
+			return errUsage
+		}
+		method, path, body = "PATCH", "/users/"+url.PathEscape(pos[0]), fields
 	}
 
 	if *token == "" {

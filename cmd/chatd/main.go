@@ -36,6 +36,10 @@ admin commands:
   add-member GUILD_ID USER_ID [--role ROLE_ID ...]
   create-role GUILD_ID NAME --permissions N
   get-user USER_ID
+  set-webhook USER_ID --url URL --verify-token T [--encrypt-key K]
+                      put a bot in webhook mode (chatd sends the challenge
+                      first); --url "" returns it to websocket mode; flags
+                      left out keep their value; the server is --server
 admin flags:
   --url URL           server [CHATD_URL] (default http://127.0.0.1:8080)
   --token TOKEN       operator token [CHATD_ADMIN_TOKEN] (default: read DIR/admin-token)

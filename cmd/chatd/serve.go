@@ -14,6 +14,10 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
 	"github.com/chatd/chatd/internal/api/admin"
 	"github.com/chatd/chatd/internal/api/kook"
 	"github.com/chatd/chatd/internal/chat"
@@ -81,14 +85,26 @@ func serve(args []string, stderr io.Writer) error {
 		*publicURL = "http://" + ln.Addr().String()
 	}
 
+	metrics := prometheus.NewRegistry()
+	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
 	hub := realtime.NewHub(realtime.Options{Retention: resumeWindow, Logger: log})
 	defer hub.Close()
-	svc := chat.NewService(store, chat.WithNode(node), chat.WithPublisher(hub))
+	hooks := kook.NewWebhooks(kook.WebhookOptions{Registerer: metrics, Logger: log})
+	svc := chat.NewService(store, chat.WithNode(node), chat.WithPublisher(hub), chat.WithWebhooks(hooks))
 	hub.Bind(svc)
 
 	mux := http.NewServeMux()
-	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log)).Register(mux)
+	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log),
+		kook.WithWebhooks(hooks)).Register(mux)
 	admin.New(svc, token).Register(mux)
+	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
+	// Deferred after the hub's Close, so it runs before it: delivery stops
+	// (its outbox stays for the next start), then the hub, then the store.
+	defer hooks.Close()
+	if err := hooks.Start(context.Background()); err != nil {
+		return err
+	}
 	srv := &http.Server{
 		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,

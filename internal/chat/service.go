@@ -13,6 +13,7 @@ type Service struct {
 	store    Store
 	ids      *IDGen
 	pub      Publisher
+	webhooks WebhookFace
 	now      func() time.Time
 	nonceTTL time.Duration
 

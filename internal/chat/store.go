@@ -17,6 +17,7 @@ type Store interface {
 	ReactionStore
 	PinStore
 	ReadStore
+	WebhookStore
 	Close() error
 }
 

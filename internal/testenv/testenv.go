@@ -5,6 +5,7 @@ package testenv
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"encoding/json"
 	"fmt"
@@ -29,10 +30,13 @@ type Env struct {
 	URL        string
 	Service    *chat.Service
 	Hub        *realtime.Hub
+	Webhooks   *kook.Webhooks
 	AdminToken string
 
-	t      testing.TB
-	client *http.Client
+	t         testing.TB
+	client    *http.Client
+	closeOnce sync.Once
+	close     func()
 
 	mu   sync.Mutex
 	bots map[string]bool // token → is a bot, for the KOOK Authorization scheme
@@ -57,40 +61,62 @@ type Config struct {
 	// retention); zero fields take the defaults.
 	Realtime realtime.Options
 	KOOK     []kook.Option
+	// Webhooks configures webhook delivery (retry waits, timeouts).
+	Webhooks kook.WebhookOptions
+	// Dir is the data directory holding the database (default a new
+	// t.TempDir()): a second Env on the same Dir, after Close of the
+	// first, sees what the first stored.
+	Dir string
 }
 
 // NewWith is New with every part configurable.
 func NewWith(t testing.TB, cfg Config) *Env {
 	t.Helper()
-	dir := t.TempDir()
+	dir := cfg.Dir
+	if dir == "" {
+		dir = t.TempDir()
+	}
 	store, err := sqlite.Open(filepath.Join(dir, "chatd.db"))
 	if err != nil {
 		t.Fatalf("testenv: open store: %v", err)
 	}
 	hub := realtime.NewHub(cfg.Realtime)
-	svc := chat.NewService(store, append([]chat.Option{chat.WithPublisher(hub)}, cfg.Chat...)...)
+	hooks := kook.NewWebhooks(cfg.Webhooks)
+	svc := chat.NewService(store, append([]chat.Option{chat.WithPublisher(hub), chat.WithWebhooks(hooks)}, cfg.Chat...)...)
 	hub.Bind(svc)
 	token := rand.Text()
 	mux := http.NewServeMux()
 	srv := httptest.NewUnstartedServer(mux)
 	url := "http://" + srv.Listener.Addr().String()
-	kopts := append([]kook.Option{kook.WithPublicURL(url), kook.WithHub(hub)}, cfg.KOOK...)
+	kopts := append([]kook.Option{kook.WithPublicURL(url), kook.WithHub(hub), kook.WithWebhooks(hooks)}, cfg.KOOK...)
 	kook.New(svc, kopts...).Register(mux)
 	admin.New(svc, token).Register(mux)
+	if err := hooks.Start(context.Background()); err != nil {
+		t.Fatalf("testenv: start webhooks: %v", err)
+	}
 	srv.Start()
-	// Registered after TempDir's cleanup, so it runs first: the server
-	// stops, then the hub and the store close, then the directory goes.
-	t.Cleanup(func() {
+	e := &Env{URL: srv.URL, Service: svc, Hub: hub, Webhooks: hooks, AdminToken: token, t: t, client: srv.Client(),
+		bots: map[string]bool{}}
+	e.close = func() {
 		srv.CloseClientConnections()
 		srv.Close()
+		hooks.Close()
 		hub.Close()
 		if err := store.Close(); err != nil {
 			t.Errorf("testenv: close store: %v", err)
 		}
-	})
-	return &Env{URL: srv.URL, Service: svc, Hub: hub, AdminToken: token, t: t, client: srv.Client(),
-		bots: map[string]bool{}}
+	}
+	// Registered after TempDir's cleanup, so it runs first: the server
+	// stops, then webhook delivery, the hub and the store, then the
+	// directory goes.
+	t.Cleanup(e.Close)
+	return e
 }
+
+// Close stops the server as chatd stops: requests end, webhook delivery
+// stops (leaving its outbox), then the hub and the store close. It is
+// called when the test ends, and may be called earlier.
+func (e *Env) Close() { e.closeOnce.Do(e.close) }
 
 // GatewayURL is the gateway URL gateway/index hands the owner of token.
 func (e *Env) GatewayURL(token string, compress int) string {

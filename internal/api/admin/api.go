@@ -35,6 +35,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"/health", a.health)
 	mux.Handle("POST "+Prefix+"/users", a.guard(a.createUser))
 	mux.Handle("GET "+Prefix+"/users/{id}", a.guard(a.getUser))
+	mux.Handle("PATCH "+Prefix+"/users/{id}", a.guard(a.patchUser))
 	mux.Handle("POST "+Prefix+"/guilds", a.guard(a.createGuild))
 	mux.Handle("POST "+Prefix+"/guilds/{guild_id}/members", a.guard(a.addMember))
 	mux.Handle("DELETE "+Prefix+"/guilds/{guild_id}/members/{user_id}", a.guard(a.removeMember))

@@ -111,6 +111,8 @@ func decode(w http.ResponseWriter, r *http.Request, dst any) error {
 // expected says, for an error message, what a field of type t holds.
 func expected(t reflect.Type) string {
 	switch {
+	case t.Kind() == reflect.Pointer:
+		return expected(t.Elem())
 	case t == reflect.TypeFor[ID]():
 		return "an id (a decimal string or an integer)"
 	case t.Kind() == reflect.String:

@@ -47,6 +47,10 @@ func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	writeJSON(w, http.StatusOK, renderUser(u))
+	hook, err := a.svc.Webhook(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	writeJSON(w, http.StatusOK, renderSettings(u, hook))
 	return nil
 }

@@ -4,12 +4,15 @@
 package kook
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -27,6 +30,8 @@ type API struct {
 	writeTimeout time.Duration
 	presence     presence
 	frames       frameCache
+	webhooks     *Webhooks
+	gateways     gatewaySessions
 }
 
 // Option configures the KOOK face.
@@ -177,8 +182,35 @@ func (a *API) fail(w http.ResponseWriter, r *http.Request, err error) {
 	}
 }
 
+// jsonContentType is shared by every response: net/http only reads it.
+var jsonContentType = []string{"application/json; charset=utf-8"}
+
+// responseBuf is an encoder with the buffer it writes to, reused across
+// responses: encoding into a fresh Encoder per response allocates.
+type responseBuf struct {
+	buf bytes.Buffer
+	enc *json.Encoder
+}
+
+var responseBufs = sync.Pool{New: func() any {
+	b := &responseBuf{}
+	b.enc = json.NewEncoder(&b.buf)
+	return b
+}}
+
 func write(w http.ResponseWriter, status int, v any) {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	b := responseBufs.Get().(*responseBuf)
+	defer func() {
+		if b.buf.Cap() <= 64<<10 { // a huge list is not kept around
+			b.buf.Reset()
+			responseBufs.Put(b)
+		}
+	}()
+	err := b.enc.Encode(v)
+	w.Header()["Content-Type"] = jsonContentType
+	if err == nil {
+		w.Header()["Content-Length"] = []string{strconv.Itoa(b.buf.Len())}
+	}
 	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(v)
+	_, _ = w.Write(b.buf.Bytes())
 }

@@ -132,6 +132,22 @@ func (a *API) serveGateway(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	// Registered before the mode is read: a switch to webhook mode either
+	// is seen here or finds this session to close.
+	a.gateways.add(user.ID, sess)
+	hook, err := a.svc.Webhook(ctx, user.ID)
+	if err != nil || hook.Enabled() {
+		a.gateways.remove(user.ID, sess)
+		sess.Close()
+		if err != nil {
+			a.log.Error("gateway: reading the callback configuration failed", "user", user.ID, "err", err)
+			c.refuse(1, map[string]any{"code": codeTokenCheck, "err": "cannot check the bot's mode"})
+			return
+		}
+		c.refuse(1, map[string]any{"code": codeWebhookMode, "err": "this bot is in webhook mode: events go to its callback URL"})
+		return
+	}
+	c.verifyToken = hook.VerifyToken
 	a.presence.add(user.ID)
 	c.start(sess, resuming)
 }

@@ -26,8 +26,7 @@ type gatewayConn struct {
 	nc       net.Conn
 	compress bool
 	user     chat.User
-	// verifyToken is the bot's webhook verify token, which KOOK puts in
-	// every d; chatd has none yet.
+	// verifyToken is the bot's verify token, which KOOK puts in every d.
 	verifyToken string
 
 	ctrl    chan ctrlMsg
@@ -171,14 +170,12 @@ const batchSize = 128
 func (c *gatewayConn) writeLoop(sess *realtime.Session, resuming bool) {
 	defer func() {
 		sess.Detach()
+		c.a.gateways.remove(c.user.ID, sess)
 		_ = c.nc.Close()
 		close(c.writEnd)
 		<-c.readEnd
 		c.a.presence.drop(c.user.ID)
 	}()
-	if c.verifyToken == "" {
-		c.verifyToken = c.a.verifyToken(c.user)
-	}
 	o := getOut()
 	id := sess.ID()
 	c.appendSignal(o, 1, map[string]any{"code": 0, "session_id": id, "sessionId": id})
@@ -327,7 +324,3 @@ func (c *gatewayConn) closeFor(err error) {
 	_ = c.nc.SetWriteDeadline(time.Now().Add(time.Second))
 	_, _ = c.nc.Write(o.b)
 }
-
-// verifyToken is the token KOOK puts in every event's d for user: a bot's
-// webhook verify token. chatd has none yet, so it is empty.
-func (a *API) verifyToken(chat.User) string { return "" }

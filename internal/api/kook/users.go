@@ -85,7 +85,10 @@ type onlineStatusJSON struct {
 
 func (a *API) userOnlineStatus(_ *http.Request, caller chat.User, _ *params) (any, error) {
 	st := onlineStatusJSON{Online: a.svc.Online(caller.ID), OnlineOS: []string{}}
-	if st.Online {
+	switch {
+	case st.Online && a.webhooks != nil && a.webhooks.active(caller.ID):
+		st.OnlineOS = append(st.OnlineOS, "Webhook")
+	case st.Online:
 		st.OnlineOS = append(st.OnlineOS, "Websocket")
 	}
 	return st, nil

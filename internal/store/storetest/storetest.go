@@ -46,6 +46,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"NotFound", testNotFound},
 		{"EmptyLookups", testEmptyLookups},
 		{"CanceledContext", testCanceledContext},
+		{"Webhooks", testWebhooks},
+		{"WebhookOutbox", testWebhookOutbox},
+		{"WebhookSNWrap", testWebhookSNWrap},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
