@@ -1,16 +1,21 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"io/fs"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
 
+	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/postgres"
 	"github.com/chatd/chatd/internal/store/sqlite"
 )
 
@@ -22,7 +27,7 @@ type storeFlags struct {
 
 func (s *storeFlags) register(fs *flag.FlagSet) {
 	fs.StringVar(&s.data, "data", envOr("CHATD_DATA", "./chatd-data"), "data directory")
-	fs.StringVar(&s.db, "db", os.Getenv("CHATD_DB"), "database URL (sqlite://PATH)")
+	fs.StringVar(&s.db, "db", os.Getenv("CHATD_DB"), "database URL (sqlite://PATH or postgres://...)")
 }
 
 // dbURL is --db, defaulting to a SQLite file in the data directory.
@@ -33,11 +38,23 @@ func (s *storeFlags) dbURL() string {
 	return "sqlite://" + filepath.Join(s.data, "chatd.db")
 }
 
-// openStore opens the database a URL names, creating its directory.
-func openStore(dbURL string) (*sqlite.Store, error) {
+// store is what the commands need of a database: the port, and migrating
+// on demand.
+type store interface {
+	chat.Store
+	Migrate(ctx context.Context) error
+}
+
+// openTimeout bounds connecting to a database server and migrating it at
+// start.
+const openTimeout = time.Minute
+
+// openStore opens the database a URL names: a SQLite file (creating its
+// directory) or a PostgreSQL database, whose URL is handed to pgx as is.
+func openStore(dbURL string) (store, error) {
 	scheme, rest, ok := strings.Cut(dbURL, "://")
 	if !ok {
-		return nil, fmt.Errorf("--db %q: want a URL such as sqlite://PATH", dbURL)
+		return nil, fmt.Errorf("--db %q: want a URL such as sqlite://PATH or postgres://HOST/DB", dbURL)
 	}
 	switch scheme {
 	case "sqlite":
@@ -53,9 +70,24 @@ func openStore(dbURL string) (*sqlite.Store, error) {
 		}
 		return st, nil
 	case "postgres", "postgresql":
-		return nil, fmt.Errorf("--db %q: PostgreSQL is not supported yet; use sqlite://PATH", dbURL)
+		ctx, cancel := context.WithTimeout(context.Background(), openTimeout)
+		defer cancel()
+		st, err := postgres.Open(ctx, dbURL)
+		if err != nil {
+			return nil, fmt.Errorf("open %s: %w", redactURL(dbURL), err)
+		}
+		return st, nil
 	}
-	return nil, fmt.Errorf("--db %q: unknown database %q; use sqlite://PATH", dbURL, scheme)
+	return nil, fmt.Errorf("--db %q: unknown database %q; use sqlite://PATH or postgres://HOST/DB", dbURL, scheme)
+}
+
+// redactURL is dbURL without its password, for messages and logs.
+func redactURL(dbURL string) string {
+	u, err := url.Parse(dbURL)
+	if err != nil || u.User == nil {
+		return dbURL
+	}
+	return u.Redacted()
 }
 
 const tokenFile = "admin-token"

@@ -21,7 +21,8 @@ Usage:
 serve flags (environment variable in brackets):
   --addr ADDR         listen address [CHATD_ADDR] (default 127.0.0.1:8080)
   --data DIR          data directory [CHATD_DATA] (default ./chatd-data)
-  --db URL            database, sqlite://PATH [CHATD_DB] (default sqlite://DIR/chatd.db)
+  --db URL            database, sqlite://PATH or postgres://USER@HOST/DB [CHATD_DB]
+                      (default sqlite://DIR/chatd.db)
   --public-url URL    URL clients reach the server at [CHATD_PUBLIC_URL] (default http://ADDR)
   --node N            node number 0..1023, unique per node sharing a database [CHATD_NODE] (default 0)
 The operator token is CHATD_ADMIN_TOKEN, else DIR/admin-token, created (and

@@ -94,7 +94,13 @@ var listeningLine = regexp.MustCompile(`msg=listening addr=(\S+)`)
 // until it listens.
 func startServer(t *testing.T, dataDir string, env ...string) *server {
 	t.Helper()
-	cmd := exec.Command(binary(t), "serve", "--addr", "127.0.0.1:0", "--data", dataDir)
+	return startServerArgs(t, []string{"--data", dataDir}, env...)
+}
+
+// startServerArgs is startServer with serve's flags besides --addr.
+func startServerArgs(t *testing.T, args []string, env ...string) *server {
+	t.Helper()
+	cmd := exec.Command(binary(t), append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
 	cmd.Env = cleanEnv(env...)
 	pipe, err := cmd.StderrPipe()
 	if err != nil {
@@ -312,8 +318,8 @@ func TestCommandLine(t *testing.T) {
 		{name: "help", args: []string{"help"}, stdout: "chatd admin"},
 		{name: "no command", args: nil, code: 2, stderr: "Usage"},
 		{name: "unknown command", args: []string{"frobnicate"}, code: 2, stderr: `unknown command "frobnicate"`},
-		{name: "postgres", args: []string{"migrate", "--db", "postgres://localhost/chatd"}, code: 1, stderr: "not supported yet"},
-		{name: "postgres from env", args: []string{"serve"}, env: []string{"CHATD_DB=postgres://x/y", "CHATD_DATA=" + data}, code: 1, stderr: "not supported yet"},
+		{name: "postgres unreachable", args: []string{"migrate", "--db", "postgres://127.0.0.1:1/chatd?connect_timeout=5"}, code: 1, stderr: "open postgres://127.0.0.1:1/chatd"},
+		{name: "postgres from env", args: []string{"serve"}, env: []string{"CHATD_DB=postgres://u:secret@127.0.0.1:1/y?connect_timeout=5", "CHATD_DATA=" + data}, code: 1, stderr: "open postgres://u:xxxxx@127.0.0.1:1/y"},
 		{name: "bad node", args: []string{"serve", "--node", "5000", "--data", data}, code: 1, stderr: "--node"},
 		{name: "bad public url", args: []string{"serve", "--public-url", "ftp://x", "--data", data}, code: 1, stderr: "--public-url"},
 		{name: "unknown admin command", args: []string{"admin", "drop-everything"}, code: 2, stderr: "unknown command"},

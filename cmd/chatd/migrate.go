@@ -32,6 +32,6 @@ func migrate(args []string, stderr io.Writer) error {
 	if err := st.Close(); err != nil {
 		return err
 	}
-	fmt.Fprintln(stderr, "chatd: database is up to date:", sf.dbURL())
+	fmt.Fprintln(stderr, "chatd: database is up to date:", redactURL(sf.dbURL()))
 	return nil
 }

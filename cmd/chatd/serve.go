@@ -115,7 +115,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", sf.dbURL(), "node", node)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", redactURL(sf.dbURL()), "node", node)
 
 	select {
 	case err := <-served:

@@ -1,0 +1,40 @@
+package postgres
+
+import (
+	"context"
+	"slices"
+
+	"github.com/chatd/chatd/internal/chat"
+)
+
+// Pin relies on the foreign keys to report a missing chat or message.
+func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES ($1, $2, $3, $4)
+		ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, ms(p.PinnedAt))
+	if err != nil {
+		return false, mapErr(err, "pin")
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (s *Store) Unpin(ctx context.Context, chatID, messageID int64) (bool, error) {
+	tag, err := s.pool.Exec(ctx, `DELETE FROM pins WHERE chat_id = $1 AND message_id = $2`, chatID, messageID)
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
+func (s *Store) PinnedMessages(ctx context.Context, chatID int64, limit int) ([]chat.Message, error) {
+	if limit <= 0 {
+		return []chat.Message{}, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT `+msgColsM+` FROM pins p JOIN messages m ON m.id = p.message_id
+		WHERE p.chat_id = $1 ORDER BY p.pinned_at DESC, p.id DESC LIMIT $2`, chatID, limit)
+	msgs, err := scanMessages(rows, err, limit)
+	if err != nil {
+		return nil, err
+	}
+	slices.Reverse(msgs)
+	return msgs, nil
+}

@@ -1,0 +1,127 @@
+package postgres
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"time"
+
+	"github.com/chatd/chatd/internal/chat"
+
+	"github.com/jackc/pgx/v5"
+)
+
+func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) error {
+	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var one int
+		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one); err != nil {
+			return notFoundIfNoRows(err, chat.WhatUser)
+		}
+		if wh == (chat.Webhook{}) {
+			if _, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
+		} else if _, err := tx.Exec(ctx, `INSERT INTO webhooks (user_id, url, verify_token, encrypt_key) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, verify_token = excluded.verify_token,
+			encrypt_key = excluded.encrypt_key`, userID, wh.URL, wh.VerifyToken, wh.EncryptKey); err != nil {
+			return mapErr(err, "webhook")
+		}
+		if !wh.Enabled() {
+			_, err := tx.Exec(ctx, `DELETE FROM webhook_outbox WHERE user_id = $1`, userID)
+			return err
+		}
+		return nil
+	})
+}
+
+func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error) {
+	var wh chat.Webhook
+	err := s.pool.QueryRow(ctx, `SELECT url, verify_token, encrypt_key FROM webhooks WHERE user_id = $1`, userID).
+		Scan(&wh.URL, &wh.VerifyToken, &wh.EncryptKey)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return chat.Webhook{}, nil
+	}
+	return wh, err
+}
+
+func (s *Store) WebhookUsers(ctx context.Context) ([]int64, error) {
+	rows, err := s.pool.Query(ctx, `SELECT user_id FROM webhooks WHERE url <> '' ORDER BY user_id`)
+	if err != nil {
+		return nil, err
+	}
+	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+	if ids == nil {
+		ids = []int64{}
+	}
+	return ids, err
+}
+
+// AppendWebhookDeliveries holds the user's webhooks row from reading its
+// last sn to the commit, so appends for one user on any nodes take turns:
+// sns never repeat and ids ascend in the order sns were assigned.
+func (s *Store) AppendWebhookDeliveries(ctx context.Context, userID int64, payloads [][]byte, at time.Time) ([]chat.WebhookDelivery, error) {
+	var out []chat.WebhookDelivery
+	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+		var sn int64
+		err := tx.QueryRow(ctx, `SELECT last_sn FROM webhooks WHERE user_id = $1 AND url <> '' FOR NO KEY UPDATE`, userID).Scan(&sn)
+		if err != nil {
+			return notFoundIfNoRows(err, chat.WhatWebhook)
+		}
+		out = make([]chat.WebhookDelivery, len(payloads))
+		sns := make([]int64, len(payloads))
+		for i, p := range payloads {
+			sn = sn%chat.MaxWebhookSN + 1
+			sns[i] = sn
+			out[i] = chat.WebhookDelivery{UserID: userID, SN: sn, Payload: p, CreatedAt: at}
+		}
+		// Rows are inserted, and so numbered, in ordinality order.
+		rows, err := tx.Query(ctx, `INSERT INTO webhook_outbox (user_id, sn, payload, created_at)
+			SELECT $1, t.sn, t.payload, $4 FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS t(sn, payload, ord)
+			ORDER BY t.ord RETURNING id`, userID, sns, payloads, ms(at))
+		if err != nil {
+			return err
+		}
+		ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
+		if err != nil {
+			return err
+		}
+		slices.Sort(ids)
+		for i := range out {
+			out[i].ID = ids[i]
+		}
+		_, err = tx.Exec(ctx, `UPDATE webhooks SET last_sn = $1 WHERE user_id = $2`, sn, userID)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (s *Store) WebhookDeliveries(ctx context.Context, userID, afterID int64, limit int) ([]chat.WebhookDelivery, error) {
+	out := []chat.WebhookDelivery{}
+	if limit <= 0 {
+		return out, nil
+	}
+	rows, err := s.pool.Query(ctx, `SELECT id, sn, payload, created_at FROM webhook_outbox
+		WHERE user_id = $1 AND id > $2 ORDER BY id LIMIT $3`, userID, afterID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		d := chat.WebhookDelivery{UserID: userID}
+		var created int64
+		if err := rows.Scan(&d.ID, &d.SN, &d.Payload, &created); err != nil {
+			return nil, err
+		}
+		d.CreatedAt = fromMS(created)
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
+
+func (s *Store) DeleteWebhookDelivery(ctx context.Context, id int64) error {
+	_, err := s.pool.Exec(ctx, `DELETE FROM webhook_outbox WHERE id = $1`, id)
+	return err
+}
