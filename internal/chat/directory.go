@@ -83,3 +83,52 @@ func (s *Service) member(ctx context.Context, guildID, userID int64) (Member, er
 func (s *Service) chatMeta(ctx context.Context, id int64) (Chat, error) {
 	return cached(s.dir, s.dir.chats, id, func() (Chat, error) { return s.store.Chat(ctx, id) })
 }
+
+// usersByID returns the users among ids that exist: those in the directory
+// from it, the rest in one store call, remembered for the next page.
+func (s *Service) usersByID(ctx context.Context, ids []int64) (map[int64]User, error) {
+	return cachedMany(s.dir, s.dir.users, ids, func(k int64) int64 { return k },
+		func(missing []int64) (map[int64]User, error) { return s.store.UsersByID(ctx, missing) })
+}
+
+// membersByUser returns the memberships in guildID of those among userIDs
+// who belong to it, as store.MembersByUser does, through the directory.
+func (s *Service) membersByUser(ctx context.Context, guildID int64, userIDs []int64) (map[int64]Member, error) {
+	return cachedMany(s.dir, s.dir.members, userIDs, func(id int64) [2]int64 { return [2]int64{guildID, id} },
+		func(missing []int64) (map[int64]Member, error) { return s.store.MembersByUser(ctx, guildID, missing) })
+}
+
+// cachedMany is cached for many ids at once: the ids m lacks are loaded
+// with one call of load, which leaves out those that do not exist (and are
+// not remembered).
+func cachedMany[K comparable, V any](d *directory, m map[K]V, ids []int64, key func(int64) K,
+	load func(missing []int64) (map[int64]V, error)) (map[int64]V, error) {
+	out := make(map[int64]V, len(ids))
+	var missing []int64
+	d.mu.RLock()
+	for _, id := range ids {
+		if v, ok := m[key(id)]; ok {
+			out[id] = v
+		} else {
+			missing = append(missing, id)
+		}
+	}
+	d.mu.RUnlock()
+	if len(missing) == 0 {
+		return out, nil
+	}
+	loaded, err := load(missing)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for id, v := range loaded {
+		if len(m) >= directoryLimit {
+			clear(m)
+		}
+		m[key(id)] = v
+		out[id] = v
+	}
+	return out, nil
+}

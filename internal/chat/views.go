@@ -61,7 +61,7 @@ func (s *Service) views(ctx context.Context, viewer User, a chatAcc, msgs []Mess
 	for id := range userSet {
 		userIDs = append(userIDs, id)
 	}
-	users, err := s.store.UsersByID(ctx, userIDs)
+	users, err := s.usersByID(ctx, userIDs)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +72,7 @@ func (s *Service) views(ctx context.Context, viewer User, a chatAcc, msgs []Mess
 	var members map[int64]Member
 	roles := map[int]Role{}
 	if a.guild != nil {
-		if members, err = s.store.MembersByUser(ctx, a.chat.GuildID, userIDs); err != nil {
+		if members, err = s.membersByUser(ctx, a.chat.GuildID, userIDs); err != nil {
 			return nil, err
 		}
 		for _, r := range a.guild.roles {

@@ -201,7 +201,7 @@ var responseBufs = sync.Pool{New: func() any {
 func write(w http.ResponseWriter, status int, v any) {
 	b := responseBufs.Get().(*responseBuf)
 	defer func() {
-		if b.buf.Cap() <= 64<<10 { // a huge list is not kept around
+		if b.buf.Cap() <= 256<<10 { // a huge list is not kept around
 			b.buf.Reset()
 			responseBufs.Put(b)
 		}

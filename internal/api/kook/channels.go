@@ -170,8 +170,8 @@ func voiceParams(p *params) {
 
 // flagParam reads a boolean given as true/false (JSON or text) or 1/0.
 func flagParam(p *params, name string) bool {
-	if p.json != nil {
-		switch string(p.json[name]) {
+	if v, ok := p.jsonValue(name); ok {
+		switch string(v) {
 		case "true":
 			return true
 		case "false":

@@ -14,26 +14,51 @@ import (
 const msgCols = `id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce,
 	created_at, edited_at, recalled_at`
 
-func scanMessage(sc scanner) (chat.Message, error) {
-	var m chat.Message
-	var uuid []byte
-	var mentions string
+// messageRow is what one row of msgCols scans into. Scanning into fields of
+// one value, reused for every row of a result, spares the allocation of
+// each destination that a fresh set of locals costs per row.
+type messageRow struct {
+	m        chat.Message
+	uuid     sql.RawBytes // copied out at once; []byte for a *sql.Row
+	mentions string
 	// Integers are scanned as int64: database/sql converts into other
 	// integer types by formatting and parsing a string.
-	var typ, created, edited, recalled int64
-	if err := sc.Scan(&m.ID, &uuid, &m.ChatID, &m.Seq, &m.AuthorID, &typ, &m.Content, &mentions,
-		&m.QuoteID, &m.Nonce, &created, &edited, &recalled); err != nil {
-		return m, err
+	typ, created, edited, recalled int64
+	dest                           []any
+}
+
+// newMessageRow returns a messageRow for a *sql.Rows, or with one false for
+// a *sql.Row, which does not take sql.RawBytes.
+func newMessageRow(rows bool) *messageRow {
+	r := &messageRow{}
+	var uuid any = &r.uuid
+	if !rows {
+		uuid = (*[]byte)(&r.uuid)
 	}
-	m.Type = chat.MessageType(typ)
-	if len(uuid) != len(m.UUID) {
-		return m, fmt.Errorf("sqlite: message %d: uuid of %d bytes", m.ID, len(uuid))
+	r.dest = []any{&r.m.ID, uuid, &r.m.ChatID, &r.m.Seq, &r.m.AuthorID, &r.typ, &r.m.Content, &r.mentions,
+		&r.m.QuoteID, &r.m.Nonce, &r.created, &r.edited, &r.recalled}
+	return r
+}
+
+func (r *messageRow) scan(sc scanner) (chat.Message, error) {
+	r.m = chat.Message{}
+	if err := sc.Scan(r.dest...); err != nil {
+		return chat.Message{}, err
 	}
-	copy(m.UUID[:], uuid)
-	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(created), fromMS(edited), fromMS(recalled)
+	m := r.m
+	m.Type = chat.MessageType(r.typ)
+	if len(r.uuid) != len(m.UUID) {
+		return m, fmt.Errorf("sqlite: message %d: uuid of %d bytes", m.ID, len(r.uuid))
+	}
+	copy(m.UUID[:], r.uuid)
+	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(r.created), fromMS(r.edited), fromMS(r.recalled)
 	var err error
-	m.Mentions, err = decodeMentions(mentions)
+	m.Mentions, err = decodeMentions(r.mentions)
 	return m, err
+}
+
+func scanMessage(sc scanner) (chat.Message, error) {
+	return newMessageRow(false).scan(sc)
 }
 
 func oneMessage(row scanner) (chat.Message, error) {
@@ -50,8 +75,9 @@ func scanMessages(rows *sql.Rows, err error, capacity int) ([]chat.Message, erro
 	}
 	defer rows.Close()
 	out := make([]chat.Message, 0, capacity)
+	r := newMessageRow(true)
 	for rows.Next() {
-		m, err := scanMessage(rows)
+		m, err := r.scan(rows)
 		if err != nil {
 			return nil, err
 		}
@@ -62,16 +88,21 @@ func scanMessages(rows *sql.Rows, err error, capacity int) ([]chat.Message, erro
 
 const (
 	sqlMessageByID = `SELECT ` + msgCols + ` FROM messages WHERE id = ?`
-	sqlKeyLookup   = `SELECT message_id, created_at FROM send_keys WHERE chat_id = ? AND author_id = ? AND key = ?`
 	sqlInsertMsg   = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
 		nonce, created_at, edited_at, recalled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
-	sqlPutKey = `INSERT INTO send_keys (chat_id, author_id, key, message_id, created_at, expires_at)
-		VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (chat_id, author_id, key) DO UPDATE SET
-		message_id = excluded.message_id, created_at = excluded.created_at, expires_at = excluded.expires_at`
+	sqlInsertKeyedMsg = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
+		nonce, created_at, edited_at, recalled_at, send_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	sqlKeyHolder = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ? AND author_id = ? AND send_key = ?`
+	sqlDropKey   = `UPDATE messages SET send_key = NULL WHERE id = ?`
 )
 
 // AppendMessage measures a key's lifetime from its first use to m.CreatedAt,
 // so the Service's clock, not this machine's, decides expiry.
+//
+// A key lives in the send_key column of the message it stored, under a
+// partial UNIQUE index: a first send is one INSERT, and only a send the
+// index rejects looks the key up. A retry within the key's lifetime gets
+// the key's message; a send after it takes the key over.
 func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.SendKey) (chat.Message, bool, error) {
 	mentions, err := encodeMentions(m.Mentions)
 	if err != nil {
@@ -80,26 +111,9 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 	now := ms(m.CreatedAt)
 	created := true
 	// Single: the INSERT of the message is the only write that can fail
-	// without aborting the batch; the key upsert after it cannot conflict.
+	// without aborting the batch; taking over an expired key runs in a
+	// savepoint of its own.
 	err = s.writeSingle(ctx, func(w *writer) error {
-		if key != nil {
-			var firstID, firstAt int64
-			err := w.queryRow(sqlKeyLookup, m.ChatID, m.AuthorID, key.Key).Scan(&firstID, &firstAt)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if err == nil && now < firstAt+key.Expires.Milliseconds() {
-				first, err := scanMessage(w.queryRow(sqlMessageByID, firstID))
-				if err == nil {
-					m, created = first, false
-					return nil
-				}
-				if !errors.Is(err, sql.ErrNoRows) {
-					return err
-				}
-				// The key's message is gone: the key is as good as expired.
-			}
-		}
 		// The writer is single, so the next seq cannot race: seqs stay
 		// gapless. chats.last_seq follows before the batch commits.
 		cs, err := w.chatSeq(m.ChatID)
@@ -107,27 +121,68 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 			return err
 		}
 		seq := cs.last + 1
-		if _, err := w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
-			mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt)); err != nil {
+		insert := func() error {
+			var err error
+			if key == nil {
+				_, err = w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
+					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt))
+			} else {
+				_, err = w.exec(sqlInsertKeyedMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
+					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), key.Key)
+			}
+			return err
+		}
+		err = insert()
+		if err != nil && key != nil && isUniqueViolation(err) {
+			first, ferr := scanMessage(w.queryRow(sqlKeyHolder, m.ChatID, m.AuthorID, key.Key))
+			switch {
+			case errors.Is(ferr, sql.ErrNoRows):
+				// Not the key: err says what conflicted.
+			case ferr != nil:
+				return ferr
+			case now < ms(first.CreatedAt)+key.Expires.Milliseconds():
+				m, created = first, false
+				return nil
+			default:
+				err = w.renewKey(first.ID, insert)
+			}
+		}
+		if err != nil {
 			if _, pending := w.dirty[m.ChatID]; !pending {
 				w.forgetChat(m.ChatID) // in case the cached seq is what conflicted
 			}
 			return conflict(err, "message id or uuid")
 		}
-		if key != nil {
-			if _, err := w.exec(sqlPutKey, m.ChatID, m.AuthorID, key.Key, m.ID, now, now+key.Expires.Milliseconds()); err != nil {
-				return afterWrite(err)
-			}
-		}
 		w.appended(cs, m.ChatID, seq, now)
 		m.Seq = seq
-		w.now = max(w.now, now)
 		return nil
 	})
 	if err != nil {
 		return chat.Message{}, false, err
 	}
 	return m, created, nil
+}
+
+// renewKey moves an expired key from the message holding it (holder) to
+// the one insert stores, in a savepoint: if insert fails, the holder keeps
+// its key and the batch goes on.
+func (w *writer) renewKey(holder int64, insert func() error) error {
+	if _, err := w.exec("SAVEPOINT renew_key"); err != nil {
+		return afterWrite(fmt.Errorf("sqlite: savepoint: %w", err))
+	}
+	_, err := w.exec(sqlDropKey, holder)
+	if err == nil {
+		err = insert()
+	}
+	if err != nil {
+		if _, rerr := w.exec("ROLLBACK TO renew_key"); rerr != nil {
+			return afterWrite(fmt.Errorf("sqlite: renewing a send key: %v; rollback: %w", err, rerr))
+		}
+	}
+	if _, rerr := w.exec("RELEASE renew_key"); rerr != nil {
+		return afterWrite(fmt.Errorf("sqlite: release savepoint: %w", rerr))
+	}
+	return err
 }
 
 func (s *Store) Message(ctx context.Context, id int64) (chat.Message, error) {

@@ -135,7 +135,7 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		{"messages by id", `SELECT ` + msgCols + ` FROM messages WHERE id IN (SELECT value FROM json_each(?))`, []any{"[1,2]"}, "INTEGER PRIMARY KEY"},
 		{"unread", `SELECT COUNT(*) FROM messages WHERE chat_id = ? AND seq > ? AND author_id <> ? AND recalled_at = 0`,
 			[]any{1, 5, 1}, "messages_chat_seq (chat_id=? AND seq>?)"},
-		{"key lookup", sqlKeyLookup, []any{1, 1, "k"}, "PRIMARY KEY"},
+		{"key lookup", sqlKeyHolder, []any{1, 1, "k"}, "USING INDEX messages_send_key (chat_id=? AND author_id=? AND send_key=?)"},
 		{"reaction counts", `SELECT message_id, emoji, COUNT(*), MAX(user_id = ?2), MIN(created_at) AS first_at, MIN(id) AS first_id
 		FROM reactions WHERE message_id IN (SELECT value FROM json_each(?1))
 		GROUP BY message_id, emoji ORDER BY message_id, first_at, first_id`, []any{"[1]", 1}, "USING INDEX"},

@@ -42,11 +42,9 @@ type Store struct {
 	closed bool
 	ops    chan *op
 
-	writerDone  chan struct{}
-	stopJanitor context.CancelFunc
-	janitorDone chan struct{}
-	closeOnce   sync.Once
-	closeErr    error
+	writerDone chan struct{}
+	closeOnce  sync.Once
+	closeErr   error
 }
 
 // Open opens (creating it and its directory when missing) the database file
@@ -60,7 +58,7 @@ func Open(path string) (*Store, error) {
 		return nil, fmt.Errorf("sqlite: create directory: %w", err)
 	}
 	s := &Store{path: abs, rstmt: map[string]*sql.Stmt{}, ops: make(chan *op, 4*maxBatch),
-		writerDone: make(chan struct{}), janitorDone: make(chan struct{})}
+		writerDone: make(chan struct{})}
 	if err := s.openWriter(); err != nil {
 		return nil, err
 	}
@@ -69,9 +67,6 @@ func Open(path string) (*Store, error) {
 		return nil, err
 	}
 	go s.runWriter()
-	jctx, cancel := context.WithCancel(context.Background())
-	s.stopJanitor = cancel
-	go s.runJanitor(jctx)
 	return s, nil
 }
 
@@ -154,8 +149,6 @@ func (s *Store) Migrate(ctx context.Context) error {
 // Close lets the writer finish every queued write, then closes the files.
 func (s *Store) Close() error {
 	s.closeOnce.Do(func() {
-		s.stopJanitor()
-		<-s.janitorDone
 		s.mu.Lock()
 		s.closed = true
 		close(s.ops)

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"sync/atomic"
-	"time"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -44,9 +43,6 @@ type writer struct {
 	conn  *sql.Conn
 	ctx   context.Context // statements are not cut short by a caller's cancellation
 	stmts map[string]*sql.Stmt
-	// now is the newest message time written, in unix ms: the clock the
-	// key purge measures expiry against, so a test clock governs it too.
-	now int64
 
 	// seqs caches chats.last_seq and last_msg_at of the chats written
 	// lately, so an append is one INSERT; dirty holds those changed in the
@@ -307,49 +303,4 @@ func (w *writer) close() error {
 	w.stmts = nil
 	errs = append(errs, w.conn.Close())
 	return errors.Join(errs...)
-}
-
-// Expired send keys are purged in slices so no batch holds the writer long.
-const (
-	purgeEvery = 5 * time.Minute
-	purgeSlice = 2000
-)
-
-// runJanitor purges expired send keys until ctx ends.
-func (s *Store) runJanitor(ctx context.Context) {
-	defer close(s.janitorDone)
-	t := time.NewTicker(purgeEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-			for {
-				n, err := s.purgeKeys(ctx)
-				if err != nil || n < purgeSlice {
-					break
-				}
-			}
-		}
-	}
-}
-
-// purgeKeys deletes up to purgeSlice expired send keys.
-func (s *Store) purgeKeys(ctx context.Context) (int64, error) {
-	var n int64
-	err := s.write(ctx, func(w *writer) error {
-		if w.now == 0 {
-			return nil
-		}
-		res, err := w.exec(`DELETE FROM send_keys WHERE (chat_id, author_id, key) IN
-			(SELECT chat_id, author_id, key FROM send_keys WHERE expires_at < ? ORDER BY expires_at LIMIT ?)`,
-			w.now, purgeSlice)
-		if err != nil {
-			return err
-		}
-		n, err = res.RowsAffected()
-		return err
-	})
-	return n, err
 }
