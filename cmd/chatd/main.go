@@ -24,7 +24,11 @@ serve flags (environment variable in brackets):
   --db URL            database, sqlite://PATH or postgres://USER@HOST/DB [CHATD_DB]
                       (default sqlite://DIR/chatd.db)
   --public-url URL    URL clients reach the server at [CHATD_PUBLIC_URL] (default http://ADDR)
-  --node N            node number 0..1023, unique per node sharing a database [CHATD_NODE] (default 0)
+  --node N            node number 0..1023, unique per node sharing a database [CHATD_NODE] (default 0);
+                      with --bus nats a second live node of the same number is refused
+  --bus URL           event bus between nodes: local (a single node) or nats://HOST:PORT [CHATD_BUS]
+                      (default local)
+  --bus-prefix P      NATS subject prefix of this service's nodes [CHATD_BUS_PREFIX] (default chatd)
 The operator token is CHATD_ADMIN_TOKEN, else DIR/admin-token, created (and
 printed once) at the first start.
 

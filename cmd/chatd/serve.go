@@ -22,6 +22,7 @@ import (
 	"github.com/chatd/chatd/internal/api/kook"
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
+	"github.com/chatd/chatd/internal/store/postgres"
 )
 
 // shutdownTimeout bounds how long in-flight requests may finish after a
@@ -34,7 +35,9 @@ func serve(args []string, stderr io.Writer) error {
 	sf.register(fs)
 	addr := fs.String("addr", envOr("CHATD_ADDR", "127.0.0.1:8080"), "listen address")
 	publicURL := fs.String("public-url", envOr("CHATD_PUBLIC_URL", ""), "URL clients reach the server at")
-	nodeFlag := fs.String("node", envOr("CHATD_NODE", "0"), "node number 0..1023")
+	nodeFlag := fs.String("node", envOr("CHATD_NODE", "0"), "node number 0..1023, unique among the nodes sharing a database")
+	busFlag := fs.String("bus", envOr("CHATD_BUS", "local"), "event bus between nodes: local (one node) or nats://HOST:PORT")
+	busPrefix := fs.String("bus-prefix", envOr("CHATD_BUS_PREFIX", "chatd"), "NATS subject prefix shared by the nodes of one service")
 	resumeFlag := fs.String("resume-window", envOr("CHATD_RESUME_WINDOW", "5m"),
 		"how long a gateway session keeps missed events for a resume")
 	pos, err := parseFlags(fs, args)
@@ -88,11 +91,39 @@ func serve(args []string, stderr io.Writer) error {
 	metrics := prometheus.NewRegistry()
 	metrics.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	hub := realtime.NewHub(realtime.Options{Retention: resumeWindow, Logger: log})
+	bus, closeBus, err := openBus(*busFlag, *busPrefix, strconv.Itoa(node), log)
+	if err != nil {
+		return err
+	}
+	defer closeBus()
+	hubOpts := realtime.Options{Retention: resumeWindow, Logger: log}
+	hookOpts := kook.WebhookOptions{Registerer: metrics, Logger: log}
+	if bus != nil {
+		// Another node may commit a message and die before its event
+		// leaves: the hub looks for such tails in the store.
+		hubOpts.TailCheck = time.Second
+		if pg, ok := store.(*postgres.Store); ok {
+			hookOpts.Leases = pg.Leases()
+		}
+	}
+	hub := realtime.NewHub(hubOpts)
 	defer hub.Close()
-	hooks := kook.NewWebhooks(kook.WebhookOptions{Registerer: metrics, Logger: log})
-	svc := chat.NewService(store, chat.WithNode(node), chat.WithPublisher(hub), chat.WithWebhooks(hooks))
+	hooks := kook.NewWebhooks(hookOpts)
+	var svc *chat.Service
+	var pub chat.Publisher = hub
+	var relay *realtime.Relay
+	if bus != nil {
+		relay = realtime.NewRelay(hub, bus, func(e chat.Event) { svc.ForgetChanged(e) })
+		pub = relay
+	}
+	svc = chat.NewService(store, chat.WithNode(node), chat.WithPublisher(pub), chat.WithWebhooks(hooks))
 	hub.Bind(svc)
+	if relay != nil {
+		if err := relay.Start(context.Background()); err != nil {
+			return err
+		}
+		defer relay.Close()
+	}
 
 	mux := http.NewServeMux()
 	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log),
@@ -115,7 +146,7 @@ func serve(args []string, stderr io.Writer) error {
 	defer stop()
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
-	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", redactURL(sf.dbURL()), "node", node)
+	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", redactURL(sf.dbURL()), "bus", *busFlag, "node", node)
 
 	select {
 	case err := <-served:

@@ -42,6 +42,11 @@ type Options struct {
 	QueueSize int
 	// Logger receives repair and failure reports (default slog.Default()).
 	Logger *slog.Logger
+	// TailCheck, when positive, makes the hub look in the store for
+	// messages committed after the last event of a chat once the chat has
+	// been quiet this long: their events may never come when another node
+	// committed them and died (see tail.go). Zero: off, for a single node.
+	TailCheck time.Duration
 	// Now is the clock (tests); it must be the core's clock too, since a
 	// chat first seen by the hub is caught up from the messages created
 	// after the hub was made.
@@ -98,6 +103,10 @@ func NewHub(opts Options) *Hub {
 		sessions: map[string]*session{}, tombs: map[string]int64{}, stop: make(chan struct{})}
 	h.wg.Add(1)
 	go h.janitor()
+	if opts.TailCheck > 0 {
+		h.wg.Add(1)
+		go h.tailChecker()
+	}
 	return h
 }
 

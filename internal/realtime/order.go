@@ -5,6 +5,7 @@ import (
 	"runtime"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -29,10 +30,14 @@ type chatState struct {
 	spare   []*chat.Event
 	running bool
 
+	// unix nanos of the last Publish and of the last tail probe queued
+	lastAt, probedAt atomic.Int64
+
 	// owned by the worker
 	posKnown bool
-	pos      int64 // last seq delivered
-	dead     bool  // the channel was deleted
+	pos      int64     // last seq delivered
+	chat     chat.Chat // of the last message event, for events rebuilt from the store
+	dead     bool      // the channel was deleted
 	aud      *chanAudience
 	log      *eventLog
 }
@@ -63,6 +68,12 @@ func (h *Hub) Publish(_ context.Context, e chat.Event) {
 		v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
 	}
 	cs := v.(*chatState)
+	cs.lastAt.Store(h.now())
+	h.enqueue(cs, ev)
+}
+
+// enqueue adds ev to the chat's inbox and starts its worker if idle.
+func (h *Hub) enqueue(cs *chatState, ev *chat.Event) {
 	cs.mu.Lock()
 	cs.inbox = append(cs.inbox, ev)
 	start := !cs.running
@@ -115,6 +126,10 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []*chat.Event) [
 		if e == nil {
 			continue // delivered ahead of its turn
 		}
+		if e == probe {
+			h.probeTail(ctx, core, cs)
+			continue
+		}
 		switch {
 		case core == nil || cs.dead:
 			h.stats.dropped.Add(1)
@@ -143,6 +158,7 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []*chat.Event) [
 func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batch []*chat.Event, i int) []*chat.Event {
 	e := batch[i]
 	seq := e.Message.Seq
+	cs.chat = e.Chat
 	if !cs.posKnown {
 		cs.pos, cs.posKnown = h.startPosition(ctx, core, e), true
 	}
@@ -214,11 +230,8 @@ func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Even
 			if m.Seq <= cs.pos || m.Seq >= seq {
 				continue
 			}
-			c := e.Chat
-			c.LastSeq, c.LastMsgAt = m.Seq, m.CreatedAt
-			h.stats.repaired.Add(1)
-			h.emit(ctx, core, cs, &chat.Event{Kind: chat.EventMessageCreated, Chat: c, Message: m, ActorID: m.AuthorID})
-			cs.pos, progressed = m.Seq, true
+			h.emitStored(ctx, core, cs, e.Chat, m)
+			progressed = true
 		}
 		if !progressed {
 			h.log.Error("gap repair found no messages; skipping", "chat", e.Chat.ID, "after", cs.pos, "before", seq)
@@ -226,6 +239,15 @@ func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Even
 		}
 	}
 	cs.pos = seq - 1
+}
+
+// emitStored delivers m, read from the store, as the event of its
+// creation.
+func (h *Hub) emitStored(ctx context.Context, core Core, cs *chatState, c chat.Chat, m chat.Message) {
+	c.LastSeq, c.LastMsgAt = m.Seq, m.CreatedAt
+	h.stats.repaired.Add(1)
+	h.emit(ctx, core, cs, &chat.Event{Kind: chat.EventMessageCreated, Chat: c, Message: m, ActorID: m.AuthorID, At: m.CreatedAt})
+	cs.pos = m.Seq
 }
 
 // startPosition is where a chat the hub has not seen before starts: after

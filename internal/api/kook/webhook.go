@@ -46,7 +46,16 @@ type WebhookOptions struct {
 	Registerer prometheus.Registerer
 	// Logger (default slog.Default()).
 	Logger *slog.Logger
+	// Leases, when several nodes share the store, make one node at a time
+	// deliver webhooks: the one holding the lease opens the bots' sessions
+	// and sends their outboxes, and looks for configuration changes made
+	// on other nodes every Resync (default 2 s). Nil: this node delivers.
+	Leases chat.Leases
+	Resync time.Duration
 }
+
+// webhookLease names the lease of webhook delivery.
+const webhookLease = "kook-webhooks"
 
 // DefaultWebhookRetries are KOOK's retry waits.
 var DefaultWebhookRetries = []time.Duration{2 * time.Second, 4 * time.Second, 8 * time.Second,
@@ -66,6 +75,9 @@ type Webhooks struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 	closed bool
+	// leading: this node delivers (always, without Leases)
+	leading bool
+	leader  sync.WaitGroup
 }
 
 var _ chat.WebhookFace = (*Webhooks)(nil)
@@ -92,6 +104,9 @@ func NewWebhooks(opts WebhookOptions) *Webhooks {
 	}
 	if opts.Logger == nil {
 		opts.Logger = slog.Default()
+	}
+	if opts.Resync <= 0 {
+		opts.Resync = 2 * time.Second
 	}
 	w := &Webhooks{opts: opts, log: opts.Logger.With("component", "webhook"), bots: map[int64]*hookBot{}}
 	w.metrics = webhookMetrics{
@@ -126,6 +141,22 @@ func (w *Webhooks) Start(ctx context.Context) error {
 	if a == nil || a.hub == nil {
 		return errors.New("kook: webhooks need the KOOK face made WithWebhooks and WithHub")
 	}
+	if w.opts.Leases != nil {
+		w.leader.Add(1)
+		go w.lead()
+		return nil
+	}
+	w.mu.Lock()
+	w.leading = true
+	w.mu.Unlock()
+	return w.startAll(ctx)
+}
+
+// startAll starts delivery for every bot in webhook mode not yet started,
+// updates the configuration of the others, and stops the bots that left
+// webhook mode.
+func (w *Webhooks) startAll(ctx context.Context) error {
+	a := w.api.Load()
 	bots, err := a.svc.WebhookBots(ctx)
 	if err != nil {
 		return fmt.Errorf("kook: list webhook bots: %w", err)
@@ -136,25 +167,82 @@ func (w *Webhooks) Start(ctx context.Context) error {
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
+	if !w.leading {
+		return nil
+	}
 	for id, cfg := range bots {
+		if b := w.bots[id]; b != nil {
+			b.cfg.Store(&cfg)
+			continue
+		}
 		if err := w.startLocked(ctx, users[id], cfg); err != nil {
 			return err
 		}
 	}
+	for id, b := range w.bots {
+		if _, ok := bots[id]; !ok {
+			b.stop()
+			delete(w.bots, id)
+		}
+	}
 	return nil
+}
+
+// lead waits for the webhook lease, delivers while it holds it, and waits
+// again when it is lost. Another node's configuration changes reach the
+// holder through the store, read every Resync.
+func (w *Webhooks) lead() {
+	defer w.leader.Done()
+	for w.ctx.Err() == nil {
+		held, release, err := w.opts.Leases.Hold(w.ctx, webhookLease)
+		if err != nil {
+			if w.ctx.Err() == nil {
+				w.log.Error("waiting for the webhook lease failed; retrying", "err", err)
+				sleep(w.ctx, time.Second)
+			}
+			continue
+		}
+		w.log.Info("this node delivers webhooks")
+		w.mu.Lock()
+		w.leading = true
+		w.mu.Unlock()
+		t := time.NewTicker(w.opts.Resync)
+		for held.Err() == nil {
+			if err := w.startAll(held); err != nil && held.Err() == nil {
+				w.log.Error("starting webhook delivery failed", "err", err)
+			}
+			select {
+			case <-held.Done():
+			case <-t.C:
+			}
+		}
+		t.Stop()
+		w.mu.Lock()
+		w.leading = false
+		for id, b := range w.bots {
+			b.stop()
+			delete(w.bots, id)
+		}
+		w.mu.Unlock()
+		release()
+		if w.ctx.Err() == nil {
+			w.log.Warn("lost the webhook lease; another node delivers")
+		}
+	}
 }
 
 // Close stops every delivery; what is pending stays in the outbox for the
 // next start.
 func (w *Webhooks) Close() {
 	w.mu.Lock()
-	defer w.mu.Unlock()
 	w.closed = true
 	w.cancel()
 	for id, b := range w.bots {
 		b.stop()
 		delete(w.bots, id)
 	}
+	w.mu.Unlock()
+	w.leader.Wait()
 }
 
 // WebhookChanged starts, reconfigures or stops a bot's delivery after its
@@ -174,6 +262,8 @@ func (w *Webhooks) WebhookChanged(ctx context.Context, user chat.User, cfg chat.
 	switch {
 	case cfg.Enabled() && b != nil:
 		b.cfg.Store(&cfg)
+	case cfg.Enabled() && !w.leading:
+		// The node holding the webhook lease starts it at its next resync.
 	case cfg.Enabled():
 		if err := w.startLocked(ctx, user, cfg); err != nil {
 			w.log.Error("starting webhook delivery failed", "user", user.ID, "err", err)
@@ -195,7 +285,7 @@ func (w *Webhooks) active(userID int64) bool {
 }
 
 func (w *Webhooks) startLocked(ctx context.Context, user chat.User, cfg chat.Webhook) error {
-	if w.closed {
+	if w.closed || !w.leading {
 		return nil
 	}
 	a := w.api.Load()

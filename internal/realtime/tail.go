@@ -1,0 +1,81 @@
+package realtime
+
+import (
+	"context"
+	"time"
+
+	"github.com/chatd/chatd/internal/chat"
+)
+
+// Tails. Gap repair finds a missing message when a later one arrives; the
+// last messages of a chat before a pause have no later one to reveal them.
+// With several nodes such a tail goes missing when the node that committed
+// it dies (or loses the bus) before its events leave. So the hub probes a
+// chat's tail in the store: once after each burst of activity, when the
+// chat has been quiet for Options.TailCheck, and on every chat it knows
+// when a peer goes silent (Relay). A probe is a worker task, ordered with
+// the chat's events: it delivers the stored messages after the last seq
+// delivered, and their own events, arriving later, are dropped as late.
+
+// probe is the inbox entry of a tail probe.
+var probe = new(chat.Event)
+
+// CheckTails queues a tail probe for every chat that was quiet for
+// Options.TailCheck since its last events (all: for every chat whose
+// position the hub knows, at once).
+func (h *Hub) CheckTails(all bool) {
+	now := h.now()
+	grace := int64(h.opts.TailCheck)
+	if grace <= 0 {
+		grace = int64(time.Second)
+	}
+	h.chats.Range(func(_, v any) bool {
+		cs := v.(*chatState)
+		if cs.key <= 0 {
+			return true // guild-level events carry no seq
+		}
+		last := cs.lastAt.Load()
+		if !all && (last <= cs.probedAt.Load() || now-last < grace) {
+			return true
+		}
+		cs.probedAt.Store(now)
+		h.enqueue(cs, probe)
+		return true
+	})
+}
+
+func (h *Hub) tailChecker() {
+	defer h.wg.Done()
+	t := time.NewTicker(max(h.opts.TailCheck/2, 10*time.Millisecond))
+	defer t.Stop()
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+			h.CheckTails(false)
+		}
+	}
+}
+
+// probeTail delivers the stored messages after the last seq delivered.
+func (h *Hub) probeTail(ctx context.Context, core Core, cs *chatState) {
+	if core == nil || !cs.posKnown || cs.dead || cs.chat.ID == 0 {
+		return
+	}
+	for {
+		msgs, err := core.MessagesAfter(ctx, cs.key, cs.pos, repairLimit)
+		if err != nil {
+			h.log.Error("tail probe failed", "chat", cs.key, "after", cs.pos, "err", err)
+			return
+		}
+		for _, m := range msgs {
+			if m.Seq == cs.pos+1 {
+				h.emitStored(ctx, core, cs, cs.chat, m)
+			}
+		}
+		if len(msgs) < repairLimit {
+			return
+		}
+	}
+}
