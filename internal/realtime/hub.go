@@ -55,6 +55,10 @@ type Options struct {
 
 // Hub routes the core's events to sessions. It implements chat.Publisher.
 type Hub struct {
+	// stamp counts every Publish; a session remembers it at Open and gets
+	// only what was published after.
+	stamp atomic.Uint64
+
 	opts    Options
 	log     *slog.Logger
 	horizon time.Time // messages created before it are history, not events
@@ -158,6 +162,7 @@ func (h *Hub) Open(ctx context.Context, user chat.User) (*Session, error) {
 		h.users[user.ID] = ue
 	}
 	s.user = ue
+	s.opened = h.stamp.Load()
 	ue.add(s)
 	h.sessions[s.id] = s
 	h.mu.Unlock()

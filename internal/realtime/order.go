@@ -21,13 +21,21 @@ import (
 // committed, so every earlier one was); a late event at or below the last
 // seq delivered is dropped.
 
+// queued is an inbox entry: an event and its place in the order of every
+// Publish of the hub, which tells the sessions opened after it apart from
+// those opened before.
+type queued struct {
+	e     *chat.Event
+	stamp uint64
+}
+
 // chatState is one chat (or, for guild-level events, one guild).
 type chatState struct {
 	key int64
 
 	mu      sync.Mutex
-	inbox   []*chat.Event
-	spare   []*chat.Event
+	inbox   []queued
+	spare   []queued
 	running bool
 
 	// unix nanos of the last Publish and of the last tail probe queued
@@ -38,6 +46,7 @@ type chatState struct {
 	pos      int64     // last seq delivered
 	chat     chat.Chat // of the last message event, for events rebuilt from the store
 	dead     bool      // the channel was deleted
+	stamp    uint64    // of the entry being delivered
 	aud      *chanAudience
 	log      *eventLog
 }
@@ -75,7 +84,7 @@ func (h *Hub) Publish(_ context.Context, e chat.Event) {
 // enqueue adds ev to the chat's inbox and starts its worker if idle.
 func (h *Hub) enqueue(cs *chatState, ev *chat.Event) {
 	cs.mu.Lock()
-	cs.inbox = append(cs.inbox, ev)
+	cs.inbox = append(cs.inbox, queued{e: ev, stamp: h.stamp.Add(1)})
 	start := !cs.running
 	cs.running = true
 	cs.mu.Unlock()
@@ -86,7 +95,7 @@ func (h *Hub) enqueue(cs *chatState, ev *chat.Event) {
 
 func (h *Hub) work(cs *chatState) {
 	ctx := context.Background()
-	var batch []*chat.Event
+	var batch []queued
 	for {
 		cs.mu.Lock()
 		clear(batch)
@@ -104,7 +113,7 @@ func (h *Hub) work(cs *chatState) {
 }
 
 // absorb moves the events published since batch was taken to its end.
-func (cs *chatState) absorb(batch []*chat.Event) []*chat.Event {
+func (cs *chatState) absorb(batch []queued) []queued {
 	cs.mu.Lock()
 	batch = append(batch, cs.inbox...)
 	clear(cs.inbox)
@@ -119,13 +128,14 @@ func ordered(e *chat.Event) bool {
 
 // process delivers a batch of published events; it returns the batch,
 // which may have grown with events published meanwhile.
-func (h *Hub) process(ctx context.Context, cs *chatState, batch []*chat.Event) []*chat.Event {
+func (h *Hub) process(ctx context.Context, cs *chatState, batch []queued) []queued {
 	core := h.coreOf()
 	for i := 0; i < len(batch); i++ {
-		e := batch[i]
+		e := batch[i].e
 		if e == nil {
 			continue // delivered ahead of its turn
 		}
+		cs.stamp = batch[i].stamp
 		if e == probe {
 			h.probeTail(ctx, core, cs)
 			continue
@@ -155,8 +165,8 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []*chat.Event) [
 
 // deliverInOrder delivers batch[i], a message-created event, after the
 // messages before it.
-func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batch []*chat.Event, i int) []*chat.Event {
-	e := batch[i]
+func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batch []queued, i int) []queued {
+	e := batch[i].e
 	seq := e.Message.Seq
 	cs.chat = e.Chat
 	if !cs.posKnown {
@@ -179,6 +189,7 @@ func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batc
 			}
 		}
 	}
+	cs.stamp = batch[i].stamp
 	h.emit(ctx, core, cs, e)
 	cs.pos = seq
 	return batch
@@ -186,27 +197,32 @@ func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batc
 
 // fillFromBatch delivers the seqs missing before seq when all of them are
 // among the events published after it in this batch.
-func (h *Hub) fillFromBatch(ctx context.Context, core Core, cs *chatState, seq int64, rest []*chat.Event) bool {
+func (h *Hub) fillFromBatch(ctx context.Context, core Core, cs *chatState, seq int64, rest []queued) bool {
 	want := seq - 1 - cs.pos
 	if want > int64(len(rest)) {
 		return false
 	}
 	var idx []int
 	for j, x := range rest {
-		if ordered(x) && x.Message.Seq > cs.pos && x.Message.Seq < seq {
+		if ordered(x.e) && x.e.Message.Seq > cs.pos && x.e.Message.Seq < seq {
 			idx = append(idx, j)
 		}
 	}
-	slices.SortFunc(idx, func(a, b int) int { return int(rest[a].Message.Seq - rest[b].Message.Seq) })
-	idx = slices.CompactFunc(idx, func(a, b int) bool { return rest[a].Message.Seq == rest[b].Message.Seq })
+	slices.SortFunc(idx, func(a, b int) int { return int(rest[a].e.Message.Seq - rest[b].e.Message.Seq) })
+	idx = slices.CompactFunc(idx, func(a, b int) bool { return rest[a].e.Message.Seq == rest[b].e.Message.Seq })
 	if int64(len(idx)) != want {
 		return false
 	}
+	stamp := cs.stamp
 	for _, j := range idx {
-		h.emit(ctx, core, cs, rest[j])
-		cs.pos = rest[j].Message.Seq
-		rest[j] = nil
+		// A message delivered ahead of its turn was committed before the
+		// one that revealed the gap: it counts as published no later.
+		cs.stamp = min(rest[j].stamp, stamp)
+		h.emit(ctx, core, cs, rest[j].e)
+		cs.pos = rest[j].e.Message.Seq
+		rest[j] = queued{}
 	}
+	cs.stamp = stamp
 	return true
 }
 
@@ -293,6 +309,9 @@ func (h *Hub) emit(ctx context.Context, core Core, cs *chatState, e *chat.Event)
 			continue
 		}
 		for _, s := range *p {
+			if s.opened >= cs.stamp {
+				continue // published before the session opened
+			}
 			if s.deliver(cs.log, pos, queue, now) {
 				over++
 			}

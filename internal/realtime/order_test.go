@@ -162,7 +162,7 @@ func TestGapFilledFromBatch(t *testing.T) {
 	cs := v.(*chatState)
 	cs.mu.Lock() // keep the worker from starting before the batch is complete
 	for _, i := range []int{2, 0, 1} {
-		cs.inbox = append(cs.inbox, &held[i])
+		cs.inbox = append(cs.inbox, queued{e: &held[i], stamp: f.hub.stamp.Add(1)})
 	}
 	cs.running = true
 	cs.mu.Unlock()
@@ -216,5 +216,33 @@ func TestChatFirstSeenStartsAfterItsHistory(t *testing.T) {
 	got := readUntil(t, s, 0, "new3")
 	if want := "[msg:new1 msg:new2 msg:new3]"; fmt.Sprint(describeAll(got)) != want {
 		t.Fatalf("got %v, want %s", describeAll(got), want)
+	}
+}
+
+// A session gets what is published after it opens, even when events
+// published before are still waiting for their chat's worker.
+func TestSessionStartsAfterItsOpen(t *testing.T) {
+	f := newFixture(t, Options{})
+	owner := f.user("owner")
+	g, _ := f.guild(owner)
+	c := f.channel(owner, g, "room")
+	early := f.open(owner)
+
+	v, _ := f.hub.chats.Load(c.ID)
+	cs := v.(*chatState)
+	cs.mu.Lock()
+	cs.running = true // hold the worker back: "one" stays queued
+	cs.mu.Unlock()
+	f.send(owner, c, "one")
+	late := f.open(owner)
+	f.send(owner, c, "two")
+	go f.hub.work(cs)
+
+	if got := describeAll(readUntil(t, early, 0, "two")); fmt.Sprint(got) != "[msg:one msg:two]" {
+		t.Errorf("the session opened first got %v, want both", got)
+	}
+	got := readUntil(t, late, 0, "two")
+	if fmt.Sprint(describeAll(got)) != "[msg:two]" || got[0].SN != 1 {
+		t.Errorf("the session opened in between got %v, want only msg:two as sn 1", describeAll(got))
 	}
 }

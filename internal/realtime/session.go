@@ -35,8 +35,9 @@ const (
 // session is the state that outlives connections; Session is one
 // attachment of a connection to it.
 type session struct {
-	id   string
-	user *userEntry
+	id     string
+	user   *userEntry
+	opened uint64 // Hub.stamp when the session opened
 	// ready holds a token when deliveries may be waiting.
 	ready chan struct{}
 
