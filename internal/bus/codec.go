@@ -32,6 +32,7 @@ type envelopeJSON struct {
 	Actor  int64     `json:"a,omitempty"`
 	User   int64     `json:"u,omitempty"`
 	At     time.Time `json:"t"`
+	Value  string    `json:"val,omitempty"`
 }
 
 type chatJSON struct {
@@ -67,6 +68,7 @@ type msgJSON struct {
 	CreatedAt    time.Time     `json:"created"`
 	EditedAt     time.Time     `json:"edited"`
 	RecalledAt   time.Time     `json:"recalled"`
+	Extra        *chat.Extra   `json:"extra,omitempty"` // its JSON names are fixed by its tags
 }
 
 type rxJSON struct {
@@ -80,6 +82,7 @@ type rxJSON struct {
 func Encode(origin string, e chat.Event) ([]byte, error) {
 	c := e.Chat
 	w := envelopeJSON{V: wireVersion, Origin: origin, Kind: int(e.Kind), Actor: e.ActorID, User: e.UserID, At: e.At,
+		Value: e.Value,
 		Chat: chatJSON{ID: c.ID, Kind: int(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic, Type: int(c.Type),
 			ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode, CreatorID: c.CreatorID, Code: c.Code,
 			Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt, CreatedAt: c.CreatedAt}}
@@ -87,6 +90,10 @@ func Encode(origin string, e chat.Event) ([]byte, error) {
 		w.Msg = &msgJSON{ID: m.ID, UUID: m.UUID.String(), ChatID: m.ChatID, Seq: m.Seq, AuthorID: m.AuthorID,
 			Type: int(m.Type), Content: m.Content, Mentions: m.Mentions, QuoteID: m.QuoteID, Nonce: m.Nonce,
 			TempTargetID: m.TempTargetID, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt, RecalledAt: m.RecalledAt}
+		if !m.Extra.IsZero() {
+			x := m.Extra
+			w.Msg.Extra = &x
+		}
 	}
 	if r := e.Reaction; r.MessageID != 0 {
 		w.React = &rxJSON{MessageID: r.MessageID, Emoji: r.Emoji, UserID: r.UserID, CreatedAt: r.CreatedAt}
@@ -107,7 +114,7 @@ func Decode(b []byte) (Envelope, error) {
 		return Envelope{}, fmt.Errorf("%w %d", ErrWireVersion, w.V)
 	}
 	c := w.Chat
-	e := chat.Event{Kind: chat.EventKind(w.Kind), ActorID: w.Actor, UserID: w.User, At: w.At,
+	e := chat.Event{Kind: chat.EventKind(w.Kind), ActorID: w.Actor, UserID: w.User, At: w.At, Value: w.Value,
 		Chat: chat.Chat{ID: c.ID, Kind: chat.ChatKind(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic,
 			Type: chat.ChannelType(c.Type), ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode,
 			CreatorID: c.CreatorID, Code: c.Code, Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt,
@@ -121,6 +128,9 @@ func Decode(b []byte) (Envelope, error) {
 			Type: chat.MessageType(m.Type), Content: m.Content, Mentions: m.Mentions, QuoteID: m.QuoteID,
 			Nonce: m.Nonce, TempTargetID: m.TempTargetID, CreatedAt: m.CreatedAt, EditedAt: m.EditedAt,
 			RecalledAt: m.RecalledAt}
+		if m.Extra != nil {
+			e.Message.Extra = *m.Extra
+		}
 	}
 	if r := w.React; r != nil {
 		e.Reaction = chat.Reaction{MessageID: r.MessageID, Emoji: r.Emoji, UserID: r.UserID, CreatedAt: r.CreatedAt}

@@ -39,11 +39,19 @@ func (s *Service) guildAccess(ctx context.Context, actor User, guildID int64) (g
 // directPermissions is what each member of a direct chat may do in it.
 const directPermissions = PermViewChannels | PermSendMessages | PermAddReactions
 
+// groupPermissions is what every member of a group may do in it; its
+// owner and admins may also manage others' messages and mention everyone.
+const (
+	groupPermissions      = PermViewChannels | PermSendMessages | PermAddReactions
+	groupAdminPermissions = groupPermissions | PermManageMessages | PermMentionAll
+)
+
 // chatAcc is a chat with what actor may do in it.
 type chatAcc struct {
 	chat  Chat
 	perms Permission
-	guild *guildAcc // channels only
+	guild *guildAcc    // channels only
+	group *GroupMember // groups only
 }
 
 // chatAccess loads a chat actor may view. A chat actor may not view is
@@ -76,6 +84,19 @@ func (s *Service) accessTo(ctx context.Context, actor User, c Chat) (chatAcc, er
 			return chatAcc{}, err
 		}
 		return chatAcc{chat: c, perms: g.perms, guild: &g}, nil
+	case ChatGroup:
+		m, err := s.groupMember(ctx, c.ID, actor.ID)
+		if isNotFound(err) {
+			return chatAcc{}, notFound(WhatChat)
+		}
+		if err != nil {
+			return chatAcc{}, err
+		}
+		perms := Permission(groupPermissions)
+		if m.Role >= GroupAdmin {
+			perms = groupAdminPermissions
+		}
+		return chatAcc{chat: c, perms: perms, group: &m}, nil
 	}
 	return chatAcc{}, notFound(WhatChat)
 }

@@ -17,6 +17,7 @@ type directory struct {
 	roles   map[int64][]Role
 	members map[[2]int64]Member
 	chats   map[int64]Chat
+	groups  map[[2]int64]GroupMember // (chat, user)
 }
 
 // directoryLimit bounds each map; a full map is emptied and refills from
@@ -25,7 +26,7 @@ const directoryLimit = 100_000
 
 func newDirectory() *directory {
 	return &directory{tokens: map[string]User{}, users: map[int64]User{}, guilds: map[int64]Guild{}, roles: map[int64][]Role{},
-		members: map[[2]int64]Member{}, chats: map[int64]Chat{}}
+		members: map[[2]int64]Member{}, chats: map[int64]Chat{}, groups: map[[2]int64]GroupMember{}}
 }
 
 // cached returns m[k], loading and remembering it on a miss. Errors (not
@@ -75,6 +76,12 @@ func (s *Service) guildRoles(ctx context.Context, guildID int64) ([]Role, error)
 func (s *Service) member(ctx context.Context, guildID, userID int64) (Member, error) {
 	return cached(s.dir, s.dir.members, [2]int64{guildID, userID}, func() (Member, error) {
 		return s.store.Member(ctx, guildID, userID)
+	})
+}
+
+func (s *Service) groupMember(ctx context.Context, chatID, userID int64) (GroupMember, error) {
+	return cached(s.dir, s.dir.groups, [2]int64{chatID, userID}, func() (GroupMember, error) {
+		return s.store.GroupMember(ctx, chatID, userID)
 	})
 }
 

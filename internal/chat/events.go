@@ -26,6 +26,9 @@ const (
 	// EventMemberLeft: UserID left or was removed from the guild (Chat has
 	// only GuildID set). The user sees nothing of the guild from now on.
 	EventMemberLeft
+	// EventButtonClicked: ActorID clicked a button of Message, a bot's
+	// message; the event goes to that bot (UserID) only, with Value.
+	EventButtonClicked
 )
 
 // Event describes one committed change. It is published only after the
@@ -38,6 +41,7 @@ type Event struct {
 	ActorID  int64
 	UserID   int64     // member events; the one reader of a temporary message
 	At       time.Time // when the change was committed
+	Value    string    // a clicked button's value
 }
 
 // Publisher receives every event the Service produces, after its change is

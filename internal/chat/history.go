@@ -29,8 +29,22 @@ const (
 type ListQuery struct {
 	ChatID int64
 	Mode   ListMode
-	Anchor UUID // required unless Mode is ListLatest
+	Anchor UUID // required unless Mode is ListLatest (or another anchor is set)
 	Limit  int  // default DefaultPageSize, at most MaxPageSize
+	// AnchorID names the anchor by its numeric id instead of Anchor.
+	AnchorID int64
+	// BySeq anchors the page at seq AnchorSeq instead of a message: the
+	// seq need not hold a message (0 is before the first).
+	BySeq     bool
+	AnchorSeq int64
+	// IncludeAnchor adds the anchor (when it is a message to show) to a
+	// Before or After page, beyond Limit.
+	IncludeAnchor bool
+	// WithRecalled keeps recalled messages in the page, for faces that
+	// show their slot (Message.Content is then empty).
+	WithRecalled bool
+	// Type, when set, reads only messages of that type.
+	Type MessageType
 }
 
 // ListMessages returns one page of the history of a chat actor can view,
@@ -50,38 +64,86 @@ func (s *Service) ListMessages(ctx context.Context, actor User, q ListQuery) ([]
 	}
 	var msgs []Message
 	if q.Mode == ListLatest {
-		msgs, err = s.store.ListMessages(ctx, MessageQuery{ChatID: a.chat.ID, Direction: Latest, Limit: q.Limit})
+		msgs, err = s.store.ListMessages(ctx, MessageQuery{ChatID: a.chat.ID, Direction: Latest, Limit: q.Limit,
+			WithRecalled: q.WithRecalled, HiddenFor: actor.ID, Type: q.Type})
 	} else {
-		msgs, err = s.pageAround(ctx, a.chat.ID, q)
+		msgs, err = s.pageAround(ctx, actor, a.chat.ID, q)
 	}
 	if err != nil {
 		return nil, err
 	}
+	if q.WithRecalled {
+		for i := range msgs {
+			if msgs[i].Recalled() {
+				msgs[i].Content, msgs[i].Mentions, msgs[i].Extra, msgs[i].QuoteID = "", Mentions{}, Extra{}, 0
+			}
+		}
+	}
 	return s.views(ctx, actor, a, msgs)
 }
 
-func (s *Service) pageAround(ctx context.Context, chatID int64, q ListQuery) ([]Message, error) {
-	if q.Anchor.IsZero() {
-		return nil, invalid("msg_id", "required with this flag")
+// anchor resolves the anchor of q: the message it names (ok false for a
+// bare seq) and its seq.
+func (s *Service) anchor(ctx context.Context, chatID int64, q ListQuery) (m Message, ok bool, err error) {
+	switch {
+	case q.BySeq:
+		if q.AnchorSeq < 0 {
+			return Message{}, false, invalid("msg_seq", "must not be negative")
+		}
+		return Message{Seq: q.AnchorSeq}, false, nil
+	case q.AnchorID != 0:
+		m, err = s.store.Message(ctx, q.AnchorID)
+	case !q.Anchor.IsZero():
+		m, err = s.store.MessageByUUID(ctx, q.Anchor)
+	default:
+		return Message{}, false, invalid("msg_id", "required with this flag")
 	}
-	anchor, err := s.store.MessageByUUID(ctx, q.Anchor)
 	if err != nil && !isNotFound(err) {
+		return Message{}, false, err
+	}
+	if err != nil || m.ChatID != chatID {
+		return Message{}, false, invalid("msg_id", "no such message in this chat")
+	}
+	return m, true, nil
+}
+
+func (s *Service) pageAround(ctx context.Context, actor User, chatID int64, q ListQuery) ([]Message, error) {
+	anchor, isMsg, err := s.anchor(ctx, chatID, q)
+	if err != nil {
 		return nil, err
 	}
-	if err != nil || anchor.ChatID != chatID {
-		return nil, invalid("msg_id", "no such message in this chat")
+	if q.BySeq && q.Mode == ListAround {
+		return nil, invalid("msg_seq", "a page around needs a message")
 	}
 	side := func(d Direction, n int) ([]Message, error) {
 		if n == 0 {
 			return nil, nil
 		}
-		return s.store.ListMessages(ctx, MessageQuery{ChatID: chatID, Direction: d, AnchorSeq: anchor.Seq, Limit: n})
+		return s.store.ListMessages(ctx, MessageQuery{ChatID: chatID, Direction: d, AnchorSeq: anchor.Seq, Limit: n,
+			WithRecalled: q.WithRecalled, HiddenFor: actor.ID, Type: q.Type})
+	}
+	showAnchor := isMsg && (q.WithRecalled || !anchor.Recalled()) && (q.Type == 0 || anchor.Type == q.Type)
+	if showAnchor && (q.Mode == ListAround || q.IncludeAnchor) {
+		hidden, err := s.store.ListMessages(ctx, MessageQuery{ChatID: chatID, Direction: After, AnchorSeq: anchor.Seq - 1,
+			Limit: 1, WithRecalled: true, HiddenFor: actor.ID})
+		if err != nil {
+			return nil, err
+		}
+		showAnchor = len(hidden) == 1 && hidden[0].ID == anchor.ID
 	}
 	switch q.Mode {
 	case ListBefore:
-		return side(Before, q.Limit)
+		page, err := side(Before, q.Limit)
+		if err == nil && q.IncludeAnchor && showAnchor {
+			page = append(page, anchor)
+		}
+		return page, err
 	case ListAfter:
-		return side(After, q.Limit)
+		page, err := side(After, q.Limit)
+		if err == nil && q.IncludeAnchor && showAnchor {
+			page = append([]Message{anchor}, page...)
+		}
+		return page, err
 	}
 	before, err := side(Before, (q.Limit-1)/2)
 	if err != nil {
@@ -92,7 +154,7 @@ func (s *Service) pageAround(ctx context.Context, chatID int64, q ListQuery) ([]
 		return nil, err
 	}
 	page := before
-	if !anchor.Recalled() {
+	if showAnchor {
 		page = append(page, anchor)
 	}
 	return append(page, after...), nil

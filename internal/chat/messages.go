@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"errors"
 	"unicode/utf8"
 )
 
@@ -13,10 +14,10 @@ const MaxNonceLength = 128
 
 // sendableTypes are the message types a client may send.
 var sendableTypes = map[MessageType]bool{TypeText: true, TypeImage: true, TypeVideo: true, TypeFile: true,
-	TypeAudio: true, TypeKMarkdown: true, TypeCard: true}
+	TypeAudio: true, TypeKMarkdown: true, TypeCard: true, TypeHTML: true, TypeForm: true, TypePost: true, TypeSticker: true}
 
 // editableTypes are the message types whose content may change.
-var editableTypes = map[MessageType]bool{TypeText: true, TypeKMarkdown: true, TypeCard: true}
+var editableTypes = map[MessageType]bool{TypeText: true, TypeKMarkdown: true, TypeCard: true, TypeHTML: true}
 
 // Send is a message to send.
 type Send struct {
@@ -26,6 +27,13 @@ type Send struct {
 	Mentions Mentions
 	Quote    UUID   // the message replied to; zero for none
 	Nonce    string // idempotency key, echoed back; empty for none
+	// UUID, when set, is the client's choice of the message's UUID; it is
+	// then also the send's idempotency key (unless Nonce is set).
+	UUID UUID
+	// IgnoreInvalidQuote sends without a quote when Quote names no live
+	// message of the chat, instead of failing (Yunhu's documented rule).
+	IgnoreInvalidQuote bool
+	Extra              Extra
 	// TempTargetID, when set, shows the message to that user only and
 	// stores nothing.
 	TempTargetID int64
@@ -38,8 +46,11 @@ func validateContent(t MessageType, content string) error {
 	if n := utf8.RuneCountInString(content); n > MaxContentLength {
 		return invalid("content", "at most %d characters, got %d", MaxContentLength, n)
 	}
-	if t == TypeCard {
+	switch t {
+	case TypeCard:
 		return validateCards(content)
+	case TypeForm:
+		return validateForm(content)
 	}
 	return nil
 }
@@ -57,6 +68,12 @@ func (s *Service) SendMessage(ctx context.Context, actor User, in Send) (Message
 	if err := validateContent(in.Type, in.Content); err != nil {
 		return Message{}, err
 	}
+	if err := validateExtra(in.Type, in.Extra); err != nil {
+		return Message{}, err
+	}
+	if in.Extra.ForwardOf != "" || in.Extra.ForwardChatID != 0 {
+		return Message{}, invalid("forward", "set only by forwarding")
+	}
 	if len(in.Nonce) > MaxNonceLength {
 		return Message{}, invalid("nonce", "at most %d bytes", MaxNonceLength)
 	}
@@ -73,29 +90,45 @@ func (s *Service) SendMessage(ctx context.Context, actor User, in Send) (Message
 	if !a.perms.Has(PermMentionAll) {
 		in.Mentions.All, in.Mentions.Here = false, false
 	}
-	m := Message{ID: s.ids.Next(), UUID: NewUUID(), ChatID: a.chat.ID, AuthorID: actor.ID, Type: in.Type,
-		Content: in.Content, Mentions: in.Mentions, Nonce: in.Nonce, CreatedAt: s.clock()}
+	m := Message{ID: s.ids.Next(), UUID: in.UUID, ChatID: a.chat.ID, AuthorID: actor.ID, Type: in.Type,
+		Content: in.Content, Mentions: in.Mentions, Nonce: in.Nonce, Extra: in.Extra, CreatedAt: s.clock()}
+	if m.UUID.IsZero() {
+		m.UUID = NewUUID()
+	}
 	if !in.Quote.IsZero() {
 		q, err := s.quoted(ctx, a.chat.ID, in.Quote)
-		if err != nil {
+		switch {
+		case err == nil:
+			m.QuoteID = q.ID
+		case !in.IgnoreInvalidQuote || !errors.Is(err, ErrInvalid):
 			return Message{}, err
 		}
-		m.QuoteID = q.ID
 	}
 	if in.TempTargetID != 0 {
 		return s.sendTemporary(ctx, actor, a.chat, m, in.TempTargetID)
 	}
 	var key *SendKey
-	if in.Nonce != "" {
+	switch {
+	case in.Nonce != "":
 		key = &SendKey{Key: in.Nonce, Expires: s.nonceTTL}
+	case !in.UUID.IsZero():
+		key = &SendKey{Key: "uuid:" + in.UUID.Hex(), Expires: s.nonceTTL}
 	}
+	return s.append(ctx, actor, a.chat, m, key)
+}
+
+// append stores m under key (nil for none) and announces it when it is new.
+func (s *Service) append(ctx context.Context, actor User, c Chat, m Message, key *SendKey) (Message, error) {
 	stored, created, err := s.store.AppendMessage(ctx, m, key)
+	if errors.Is(err, ErrConflict) && key != nil && key.Key != m.Nonce {
+		return Message{}, invalid("msg_id", "already names another message")
+	}
 	if err != nil {
 		return Message{}, err
 	}
 	if created {
-		a.chat.LastSeq, a.chat.LastMsgAt = stored.Seq, stored.CreatedAt
-		s.publish(ctx, Event{Kind: EventMessageCreated, Chat: a.chat, Message: stored, ActorID: actor.ID})
+		c.LastSeq, c.LastMsgAt = stored.Seq, stored.CreatedAt
+		s.publish(ctx, Event{Kind: EventMessageCreated, Chat: c, Message: stored, ActorID: actor.ID})
 	}
 	return stored, nil
 }
@@ -148,6 +181,16 @@ type Edit struct {
 	// OnlyTypes, when not empty, narrows the editable message types to the
 	// ones a face's contract allows.
 	OnlyTypes []MessageType
+	// Type, when set, must be the message's type: an edit never changes a
+	// message's kind.
+	Type MessageType
+	// Buttons and QuoteText, when not nil, replace those of the message's
+	// Extra.
+	Buttons   *string
+	QuoteText *string
+	// IgnoreInvalidQuote drops a quote that names no live message of the
+	// chat instead of failing, as for Send.
+	IgnoreInvalidQuote bool
 	// TempTargetID, when set, shows the edited message to that user only
 	// and stores nothing.
 	TempTargetID int64
@@ -166,7 +209,22 @@ func (s *Service) EditMessage(ctx context.Context, actor User, in Edit) (Message
 	if !editableTypes[m.Type] || (len(in.OnlyTypes) > 0 && !containsType(in.OnlyTypes, m.Type)) {
 		return Message{}, invalid("msg_id", "messages of type %d cannot be edited", m.Type)
 	}
+	if in.Type != 0 && in.Type != m.Type {
+		return Message{}, invalid("content_type", "a message of type %d cannot become type %d", m.Type, in.Type)
+	}
+	if m.Extra.CommandID != 0 {
+		return Message{}, invalid("msg_id", "command messages cannot be edited")
+	}
 	if err := validateContent(m.Type, in.Content); err != nil {
+		return Message{}, err
+	}
+	if in.Buttons != nil {
+		m.Extra.Buttons = *in.Buttons
+	}
+	if in.QuoteText != nil {
+		m.Extra.QuoteText = *in.QuoteText
+	}
+	if err := validateExtra(m.Type, m.Extra); err != nil {
 		return Message{}, err
 	}
 	if !a.perms.Has(PermMentionAll) {
@@ -177,10 +235,12 @@ func (s *Service) EditMessage(ctx context.Context, actor User, in Edit) (Message
 		m.QuoteID = 0
 		if !in.Quote.IsZero() {
 			q, err := s.quoted(ctx, m.ChatID, *in.Quote)
-			if err != nil {
+			switch {
+			case err == nil:
+				m.QuoteID = q.ID
+			case !in.IgnoreInvalidQuote || !errors.Is(err, ErrInvalid):
 				return Message{}, err
 			}
-			m.QuoteID = q.ID
 		}
 	}
 	if in.TempTargetID != 0 {
@@ -217,25 +277,48 @@ func (s *Service) Revisions(ctx context.Context, actor User, id UUID) ([]Revisio
 }
 
 // DeleteMessage recalls a message for everyone. Authors may delete their
-// own; in channels, PermManageMessages allows deleting others'.
+// own; in channels, PermManageMessages allows deleting others', and in
+// groups their owner and admins may.
 func (s *Service) DeleteMessage(ctx context.Context, actor User, id UUID) error {
-	m, a, err := s.visibleMessage(ctx, actor, id)
-	if err != nil {
-		return err
+	return s.DeleteMessages(ctx, actor, []UUID{id})
+}
+
+// MaxBatchRecall bounds the messages one DeleteMessages call recalls.
+const MaxBatchRecall = 100
+
+// DeleteMessages recalls several messages, each as DeleteMessage would. It
+// checks them all first: when any may not be recalled, none is.
+func (s *Service) DeleteMessages(ctx context.Context, actor User, ids []UUID) error {
+	if len(ids) == 0 || len(ids) > MaxBatchRecall {
+		return invalid("msg_id", "between 1 and %d messages", MaxBatchRecall)
 	}
-	if m.AuthorID != actor.ID {
-		if a.chat.Kind == ChatDirect {
-			return forbidden("only the author may delete a direct message")
-		}
-		if err := a.require(PermManageMessages, "deleting others' messages"); err != nil {
+	type target struct {
+		m Message
+		a chatAcc
+	}
+	targets := make([]target, 0, len(ids))
+	for _, id := range ids {
+		m, a, err := s.visibleMessage(ctx, actor, id)
+		if err != nil {
 			return err
 		}
+		if m.AuthorID != actor.ID {
+			if a.chat.Kind == ChatDirect {
+				return forbidden("only the author may delete a direct message")
+			}
+			if err := a.require(PermManageMessages, "deleting others' messages"); err != nil {
+				return err
+			}
+		}
+		targets = append(targets, target{m, a})
 	}
-	m.RecalledAt = s.clock()
-	if err := s.store.RecallMessage(ctx, m.ID, m.RecalledAt); err != nil {
-		return err
+	for _, t := range targets {
+		t.m.RecalledAt = s.clock()
+		if err := s.store.RecallMessage(ctx, t.m.ID, t.m.RecalledAt); err != nil {
+			return err
+		}
+		s.publish(ctx, Event{Kind: EventMessageDeleted, Chat: t.a.chat, Message: t.m, ActorID: actor.ID})
 	}
-	s.publish(ctx, Event{Kind: EventMessageDeleted, Chat: a.chat, Message: m, ActorID: actor.ID})
 	return nil
 }
 

@@ -131,7 +131,57 @@ const (
 	TypeAudio     MessageType = 8
 	TypeKMarkdown MessageType = 9
 	TypeCard      MessageType = 10
+	// Kinds KOOK has no number for; numbered past KOOK's so they never
+	// collide with one KOOK adds.
+	TypeHTML    MessageType = 101
+	TypeForm    MessageType = 102
+	TypePost    MessageType = 103
+	TypeSticker MessageType = 104
 )
+
+// GroupRole is a member's standing in a guild-less group.
+type GroupRole int
+
+const (
+	GroupMemberRole GroupRole = 0
+	GroupAdmin      GroupRole = 1
+	GroupOwner      GroupRole = 2
+)
+
+// GroupMember is a user's membership of a group chat.
+type GroupMember struct {
+	ChatID   int64
+	UserID   int64
+	Role     GroupRole
+	JoinedAt time.Time
+}
+
+// Extra is what a message carries beside its content: the attributes some
+// faces send (buttons, forms, commands, media details) and where a
+// forwarded copy came from. Stores keep it as one opaque JSON value.
+type Extra struct {
+	Buttons       string `json:"buttons,omitempty"` // JSON: rows of buttons
+	CommandID     int64  `json:"command_id,omitempty"`
+	QuoteText     string `json:"quote_text,omitempty"` // the sender's own rendering of the quote
+	FileName      string `json:"file_name,omitempty"`
+	FileSize      int64  `json:"file_size,omitempty"`
+	Duration      int64  `json:"duration,omitempty"` // audio or video, in seconds
+	Width         int64  `json:"width,omitempty"`
+	Height        int64  `json:"height,omitempty"`
+	ExpressionID  string `json:"expression_id,omitempty"`
+	StickerItemID int64  `json:"sticker_item_id,omitempty"`
+	StickerPackID int64  `json:"sticker_pack_id,omitempty"`
+	PostID        string `json:"post_id,omitempty"`
+	PostTitle     string `json:"post_title,omitempty"`
+	PostType      string `json:"post_type,omitempty"`
+	// ForwardOf is the 32-hex UUID of the message this one is a copy of,
+	// ForwardChatID the chat it was in.
+	ForwardOf     string `json:"forward_of,omitempty"`
+	ForwardChatID int64  `json:"forward_chat_id,omitempty"`
+}
+
+// IsZero reports whether e carries nothing (stores keep no value for it).
+func (e Extra) IsZero() bool { return e == Extra{} }
 
 // Mentions are who and what a message points at. The faces parse them from
 // their own markup; the core stores them.
@@ -155,6 +205,7 @@ type Message struct {
 	Mentions Mentions
 	QuoteID  int64  // id of the quoted message, 0 if none
 	Nonce    string // the client's idempotency key, echoed back
+	Extra    Extra
 	// TempTargetID marks a message shown to one user only and never stored.
 	TempTargetID int64
 	CreatedAt    time.Time
@@ -172,8 +223,17 @@ type Revision struct {
 	Content   string
 	Mentions  Mentions
 	QuoteID   int64
+	Extra     Extra
 	EditorID  int64
 	EditedAt  time.Time // when this version was replaced
+}
+
+// FileDownload records that a user downloaded a message's file.
+type FileDownload struct {
+	MessageID int64
+	UserID    int64
+	Path      string
+	At        time.Time
 }
 
 // Reaction is one user's emoji on one message.

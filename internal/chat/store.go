@@ -18,6 +18,9 @@ type Store interface {
 	PinStore
 	ReadStore
 	WebhookStore
+	GroupStore
+	HiddenStore
+	DownloadStore
 	Close() error
 }
 
@@ -102,8 +105,8 @@ type MessageStore interface {
 	MessagesByID(ctx context.Context, ids []int64) (map[int64]Message, error)
 	// ListMessages returns the messages of q, oldest first.
 	ListMessages(ctx context.Context, q MessageQuery) ([]Message, error)
-	// EditMessage replaces the content of m.ID with m's content, mentions
-	// and quote, setting EditedAt, and keeps the version it replaces as the
+	// EditMessage replaces the content of m.ID with m's content, mentions,
+	// quote and extra, setting EditedAt, and keeps the version it replaces as the
 	// next revision.
 	EditMessage(ctx context.Context, m Message, editorID int64) error
 	// Revisions lists the earlier versions of a message, oldest first.
@@ -136,6 +139,32 @@ type MessageQuery struct {
 	AnchorSeq    int64
 	Limit        int
 	WithRecalled bool
+	// HiddenFor, when set, skips the messages that user deleted for
+	// itself (HiddenStore).
+	HiddenFor int64
+	// Type, when set, reads only messages of that type.
+	Type MessageType
+}
+
+type GroupStore interface {
+	// CreateGroup stores a group chat and its members in one transaction.
+	CreateGroup(ctx context.Context, c Chat, members []GroupMember) error
+	GroupMember(ctx context.Context, chatID, userID int64) (GroupMember, error)
+	// GroupMembers lists a group's members in join order (then user id).
+	GroupMembers(ctx context.Context, chatID int64) ([]GroupMember, error)
+}
+
+// HiddenStore keeps what each user deleted for itself (delete-for-me):
+// the message stays for everyone else.
+type HiddenStore interface {
+	// HideMessage hides m from userID's listings; hiding twice is no error.
+	HideMessage(ctx context.Context, userID int64, m Message, at time.Time) error
+}
+
+type DownloadStore interface {
+	RecordDownload(ctx context.Context, d FileDownload) error
+	// FileDownloads lists the downloads of a message, oldest first.
+	FileDownloads(ctx context.Context, messageID int64) ([]FileDownload, error)
 }
 
 type ReactionStore interface {

@@ -153,7 +153,7 @@ func (h *Hub) observe(e *chat.Event) {
 	case chat.EventMessageCreated, chat.EventMessageUpdated, chat.EventMessageDeleted,
 		chat.EventReactionAdded, chat.EventReactionRemoved, chat.EventMessagePinned,
 		chat.EventMessageUnpinned, chat.EventChannelCreated, chat.EventChannelUpdated,
-		chat.EventChannelDeleted:
+		chat.EventChannelDeleted, chat.EventButtonClicked:
 		// Channel changes are handled by the chat's own worker, in order.
 		return
 	case chat.EventMemberJoined:
@@ -188,6 +188,8 @@ func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Ev
 		return h.onlineUsers(e.Message.TempTargetID)
 	}
 	switch e.Kind {
+	case chat.EventButtonClicked: // for the bot that wrote the message only
+		return h.onlineUsers(e.UserID)
 	case chat.EventMemberJoined:
 		return h.guildMembers(e.Chat.GuildID)
 	case chat.EventMemberLeft:
@@ -206,9 +208,22 @@ func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Ev
 		return slices.DeleteFunc(users, func(u *userEntry) bool { return !core.CanView(ctx, u.user, e.Chat) })
 	case chat.ChatChannel:
 		return h.channelAudience(ctx, core, cs, e.Chat)
+	case chat.ChatGroup:
+		return h.groupAudience(ctx, core, e.Chat)
 	}
-	// Groups: the core lets no one view them through CanView yet.
 	return nil
+}
+
+// groupAudience is the online users that may view group c. Groups are not
+// cached like channels: the check is a directory lookup per online user.
+func (h *Hub) groupAudience(ctx context.Context, core Core, c chat.Chat) []*userEntry {
+	h.mu.RLock()
+	all := make([]*userEntry, 0, len(h.users))
+	for _, ue := range h.users {
+		all = append(all, ue)
+	}
+	h.mu.RUnlock()
+	return slices.DeleteFunc(all, func(u *userEntry) bool { return !core.CanView(ctx, u.user, c) })
 }
 
 func (h *Hub) onlineUsers(ids ...int64) []*userEntry {

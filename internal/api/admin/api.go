@@ -37,6 +37,7 @@ func (a *API) Register(mux *http.ServeMux) {
 	mux.Handle("GET "+Prefix+"/users/{id}", a.guard(a.getUser))
 	mux.Handle("PATCH "+Prefix+"/users/{id}", a.guard(a.patchUser))
 	mux.Handle("POST "+Prefix+"/guilds", a.guard(a.createGuild))
+	mux.Handle("POST "+Prefix+"/groups", a.guard(a.createGroup))
 	mux.Handle("POST "+Prefix+"/guilds/{guild_id}/members", a.guard(a.addMember))
 	mux.Handle("DELETE "+Prefix+"/guilds/{guild_id}/members/{user_id}", a.guard(a.removeMember))
 	mux.Handle("POST "+Prefix+"/guilds/{guild_id}/roles", a.guard(a.createRole))

@@ -238,6 +238,13 @@ type (
 		OperatorID string `json:"operator_id"`
 		MsgID      string `json:"msg_id"`
 	}
+	buttonClickBody struct {
+		MsgID    string   `json:"msg_id"`
+		UserID   string   `json:"user_id"`
+		Value    string   `json:"value"`
+		TargetID string   `json:"target_id"`
+		UserInfo userJSON `json:"user_info"`
+	}
 	joinedGuildBody struct {
 		UserID   string `json:"user_id"`
 		JoinedAt int64  `json:"joined_at"`
@@ -312,6 +319,18 @@ func (a *API) systemEvent(ctx context.Context, e *chat.Event, receiver int64) sy
 		}
 		name = "deleted_message"
 		body = deletedMessageBody{ChannelID: chanID, MsgID: msgID, ChannelType: chanType}
+	case chat.EventButtonClicked:
+		// KOOK's message_btn_click, delivered to the bot that wrote the
+		// message (receiver); target_id is the chat the click was in.
+		name = "message_btn_click"
+		b := buttonClickBody{MsgID: msgID, UserID: idString(e.ActorID), Value: e.Value, TargetID: chanID}
+		if direct {
+			b.TargetID = idString(e.ActorID)
+		}
+		if u, err := a.svc.User(ctx, e.ActorID); err == nil {
+			b.UserInfo = a.user(u, nil)
+		}
+		body = b
 	case chat.EventMessagePinned, chat.EventMessageUnpinned:
 		name = "pinned_message"
 		if e.Kind == chat.EventMessageUnpinned {

@@ -30,6 +30,29 @@ func pgUUID(u chat.UUID) pgtype.UUID { return pgtype.UUID{Bytes: u, Valid: true}
 
 const noMentions = "{}"
 
+// encodeExtra keeps an empty Extra as ”, so most messages decode nothing.
+func encodeExtra(e chat.Extra) (string, error) {
+	if e.IsZero() {
+		return "", nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", fmt.Errorf("postgres: encode extra: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeExtra(s string) (chat.Extra, error) {
+	var e chat.Extra
+	if s == "" {
+		return e, nil
+	}
+	if err := json.Unmarshal([]byte(s), &e); err != nil {
+		return e, fmt.Errorf("postgres: decode extra: %w", err)
+	}
+	return e, nil
+}
+
 // encodeMentions renders m as the JSON text a jsonb column takes.
 func encodeMentions(m chat.Mentions) (string, error) {
 	if len(m.Users) == 0 && len(m.Roles) == 0 && len(m.Channels) == 0 && !m.All && !m.Here {

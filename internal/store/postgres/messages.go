@@ -14,14 +14,14 @@ import (
 
 // msgColsM reads a message from `messages m`.
 const msgColsM = `m.id, m.uuid, m.chat_id, m.seq, m.author_id, m.type, m.content, m.mentions::text, m.quote_id, m.nonce,
-	m.created_at, m.edited_at, m.recalled_at`
+	m.created_at, m.edited_at, m.recalled_at, m.extra`
 
 // msgColsNullable is msgColsM for a message that may be missing (from an
 // outer join): its NULLs read as zero values.
 const msgColsNullable = `COALESCE(m.id, 0), COALESCE(m.uuid, '00000000-0000-0000-0000-000000000000'), COALESCE(m.chat_id, 0),
 	COALESCE(m.seq, 0), COALESCE(m.author_id, 0), COALESCE(m.type, 0), COALESCE(m.content, ''),
 	COALESCE(m.mentions::text, '{}'), COALESCE(m.quote_id, 0), COALESCE(m.nonce, ''), COALESCE(m.created_at, 0),
-	COALESCE(m.edited_at, 0), COALESCE(m.recalled_at, 0)`
+	COALESCE(m.edited_at, 0), COALESCE(m.recalled_at, 0), COALESCE(m.extra, '')`
 
 func scanMessage(row pgx.Row) (chat.Message, error) { return scanMessageAfter(row) }
 
@@ -30,10 +30,10 @@ func scanMessageAfter(row pgx.Row, before ...any) (chat.Message, error) {
 	var m chat.Message
 	var uuid pgtype.UUID
 	var typ int32
-	var mentions string
+	var mentions, extra string
 	var created, edited, recalled int64
 	dest := append(before, &m.ID, &uuid, &m.ChatID, &m.Seq, &m.AuthorID, &typ, &m.Content, &mentions,
-		&m.QuoteID, &m.Nonce, &created, &edited, &recalled)
+		&m.QuoteID, &m.Nonce, &created, &edited, &recalled, &extra)
 	if err := row.Scan(dest...); err != nil {
 		return m, err
 	}
@@ -41,7 +41,10 @@ func scanMessageAfter(row pgx.Row, before ...any) (chat.Message, error) {
 	m.Type = chat.MessageType(typ)
 	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(created), fromMS(edited), fromMS(recalled)
 	var err error
-	m.Mentions, err = decodeMentions(mentions)
+	if m.Mentions, err = decodeMentions(mentions); err != nil {
+		return m, err
+	}
+	m.Extra, err = decodeExtra(extra)
 	return m, err
 }
 
@@ -88,13 +91,16 @@ func (s *Store) MessagesByID(ctx context.Context, ids []int64) (map[int64]chat.M
 }
 
 // The history queries walk the (chat_id, seq) index from the anchor; the
-// recalled filter only skips rows on the way. $2 is WithRecalled.
+// recalled, hidden and type filters only skip rows on the way. $2 is
+// WithRecalled, $5 HiddenFor (0 for no one), $6 Type (0 for any).
 const (
-	sqlListLatest = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND ($2 OR m.recalled_at = 0)
+	sqlListFilter = ` AND ($2 OR m.recalled_at = 0) AND ($6::integer = 0 OR m.type = $6::integer)
+		AND ($5::bigint = 0 OR NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = $5::bigint AND h.message_id = m.id))`
+	sqlListLatest = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND $4::bigint >= 0` + sqlListFilter + `
 		ORDER BY m.seq DESC LIMIT $3`
-	sqlListBefore = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND ($2 OR m.recalled_at = 0) AND m.seq < $4
+	sqlListBefore = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND m.seq < $4` + sqlListFilter + `
 		ORDER BY m.seq DESC LIMIT $3`
-	sqlListAfter = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND ($2 OR m.recalled_at = 0) AND m.seq > $4
+	sqlListAfter = `SELECT ` + msgColsM + ` FROM messages m WHERE m.chat_id = $1 AND m.seq > $4` + sqlListFilter + `
 		ORDER BY m.seq ASC LIMIT $3`
 )
 
@@ -102,18 +108,18 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 	if q.Limit <= 0 {
 		return []chat.Message{}, nil
 	}
-	var rows pgx.Rows
-	var err error
+	var query string
 	switch q.Direction {
 	case chat.Latest:
-		rows, err = s.pool.Query(ctx, sqlListLatest, q.ChatID, q.WithRecalled, q.Limit)
+		query = sqlListLatest
 	case chat.Before:
-		rows, err = s.pool.Query(ctx, sqlListBefore, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+		query = sqlListBefore
 	case chat.After:
-		rows, err = s.pool.Query(ctx, sqlListAfter, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+		query = sqlListAfter
 	default:
 		return nil, fmt.Errorf("postgres: direction %d: %w", q.Direction, chat.ErrInvalid)
 	}
+	rows, err := s.pool.Query(ctx, query, q.ChatID, q.WithRecalled, q.Limit, max(q.AnchorSeq, 0), q.HiddenFor, int32(q.Type))
 	msgs, err := scanMessages(rows, err, q.Limit)
 	if err != nil {
 		return nil, err
@@ -131,27 +137,31 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 	if err != nil {
 		return err
 	}
+	extra, err := encodeExtra(m.Extra)
+	if err != nil {
+		return err
+	}
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var oldContent, oldMentions string
+		var oldContent, oldMentions, oldExtra string
 		var oldQuote int64
-		err := tx.QueryRow(ctx, `SELECT content, mentions::text, quote_id FROM messages WHERE id = $1 FOR UPDATE`, m.ID).
-			Scan(&oldContent, &oldMentions, &oldQuote)
+		err := tx.QueryRow(ctx, `SELECT content, mentions::text, quote_id, extra FROM messages WHERE id = $1 FOR UPDATE`, m.ID).
+			Scan(&oldContent, &oldMentions, &oldQuote, &oldExtra)
 		if err != nil {
 			return notFoundIfNoRows(err, chat.WhatMessage)
 		}
-		if _, err := tx.Exec(ctx, `INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at)
-			SELECT $1, COALESCE(MAX(rev), 0) + 1, $2, $3::jsonb, $4, $5, $6 FROM revisions WHERE message_id = $1`,
-			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt)); err != nil {
+		if _, err := tx.Exec(ctx, `INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
+			SELECT $1, COALESCE(MAX(rev), 0) + 1, $2, $3::jsonb, $4, $5, $6, $7 FROM revisions WHERE message_id = $1`,
+			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt), oldExtra); err != nil {
 			return err
 		}
-		_, err = tx.Exec(ctx, `UPDATE messages SET content = $1, mentions = $2::jsonb, quote_id = $3, edited_at = $4 WHERE id = $5`,
-			m.Content, mentions, m.QuoteID, ms(m.EditedAt), m.ID)
+		_, err = tx.Exec(ctx, `UPDATE messages SET content = $1, mentions = $2::jsonb, quote_id = $3, edited_at = $4, extra = $5
+			WHERE id = $6`, m.Content, mentions, m.QuoteID, ms(m.EditedAt), extra, m.ID)
 		return err
 	})
 }
 
 func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision, error) {
-	rows, err := s.pool.Query(ctx, `SELECT message_id, rev, content, mentions::text, quote_id, editor_id, edited_at
+	rows, err := s.pool.Query(ctx, `SELECT message_id, rev, content, mentions::text, quote_id, editor_id, edited_at, extra
 		FROM revisions WHERE message_id = $1 ORDER BY rev`, messageID)
 	if err != nil {
 		return nil, err
@@ -160,13 +170,16 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 	out := []chat.Revision{}
 	for rows.Next() {
 		var r chat.Revision
-		var mentions string
+		var mentions, extra string
 		var edited int64
-		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited); err != nil {
+		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited, &extra); err != nil {
 			return nil, err
 		}
 		r.EditedAt = fromMS(edited)
 		if r.Mentions, err = decodeMentions(mentions); err != nil {
+			return nil, err
+		}
+		if r.Extra, err = decodeExtra(extra); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

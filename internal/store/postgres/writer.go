@@ -25,6 +25,7 @@ const batchTimeout = 30 * time.Second
 type appendOp struct {
 	m        chat.Message
 	mentions string
+	extra    string
 	key      *chat.SendKey
 
 	// Set by the writer before done closes.
@@ -94,7 +95,11 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	o := &appendOp{m: m, mentions: mentions, key: key, done: make(chan struct{})}
+	extra, err := encodeExtra(m.Extra)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	o := &appendOp{m: m, mentions: mentions, extra: extra, key: key, done: make(chan struct{})}
 	w := s.writerOf(m.ChatID)
 	s.mu.RLock()
 	if s.closed {
@@ -248,11 +253,13 @@ const (
 		JOIN send_keys k ON k.chat_id = q.chat_id AND k.author_id = q.author_id AND k.key = q.key
 		LEFT JOIN messages m ON m.id = k.message_id`
 	sqlInsertMessages = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
-		nonce, created_at, edited_at, recalled_at)
-		SELECT id, uuid, chat_id, seq, author_id, type, content, mentions::jsonb, quote_id, nonce, created_at, edited_at, recalled_at
+		nonce, created_at, edited_at, recalled_at, extra)
+		SELECT id, uuid, chat_id, seq, author_id, type, content, mentions::jsonb, quote_id, nonce, created_at, edited_at,
+			recalled_at, extra
 		FROM unnest($1::bigint[], $2::uuid[], $3::bigint[], $4::bigint[], $5::bigint[], $6::integer[], $7::text[],
-			$8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[])
-			AS t(id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce, created_at, edited_at, recalled_at)`
+			$8::text[], $9::bigint[], $10::text[], $11::bigint[], $12::bigint[], $13::bigint[], $14::text[])
+			AS t(id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce, created_at, edited_at,
+				recalled_at, extra)`
 	sqlPutKeys = `INSERT INTO send_keys (chat_id, author_id, key, message_id, created_at, expires_at)
 		SELECT * FROM unnest($1::bigint[], $2::bigint[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[])
 		ON CONFLICT (chat_id, author_id, key) DO UPDATE SET
@@ -397,7 +404,7 @@ func (w *writer) commit(batch []*appendOp) (results []result, err error) {
 	b = &pgx.Batch{}
 	if len(ins.id) > 0 {
 		b.Queue(sqlInsertMessages, ins.id, ins.uuid, ins.chatID, ins.seq, ins.authorID, ins.typ, ins.content,
-			ins.mentions, ins.quoteID, ins.nonce, ins.createdAt, ins.editedAt, ins.recalledAt)
+			ins.mentions, ins.quoteID, ins.nonce, ins.createdAt, ins.editedAt, ins.recalledAt, ins.extra)
 		if len(keysOut.chatID) > 0 {
 			b.Queue(sqlPutKeys, keysOut.chatID, keysOut.authorID, keysOut.key, keysOut.messageID, keysOut.createdAt, keysOut.expiresAt)
 		}
@@ -423,7 +430,7 @@ type insertArgs struct {
 	id, chatID, seq, authorID, quoteID, createdAt, editedAt, recalledAt []int64
 	uuid                                                                []pgtype.UUID
 	typ                                                                 []int32
-	content, mentions, nonce                                            []string
+	content, mentions, nonce, extra                                     []string
 }
 
 func (a *insertArgs) add(o *appendOp, seq, now int64) {
@@ -436,6 +443,7 @@ func (a *insertArgs) add(o *appendOp, seq, now int64) {
 	a.typ = append(a.typ, int32(m.Type))
 	a.content = append(a.content, m.Content)
 	a.mentions = append(a.mentions, o.mentions)
+	a.extra = append(a.extra, o.extra)
 	a.quoteID = append(a.quoteID, m.QuoteID)
 	a.nonce = append(a.nonce, m.Nonce)
 	a.createdAt = append(a.createdAt, now)

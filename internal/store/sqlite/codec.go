@@ -60,6 +60,29 @@ func decodeMentions(s string) (chat.Mentions, error) {
 	return m, nil
 }
 
+// encodeExtra keeps an empty Extra as ”, so most messages decode nothing.
+func encodeExtra(e chat.Extra) (string, error) {
+	if e.IsZero() {
+		return "", nil
+	}
+	b, err := json.Marshal(e)
+	if err != nil {
+		return "", fmt.Errorf("sqlite: encode extra: %w", err)
+	}
+	return string(b), nil
+}
+
+func decodeExtra(s string) (chat.Extra, error) {
+	var e chat.Extra
+	if s == "" {
+		return e, nil
+	}
+	if err := json.Unmarshal([]byte(s), &e); err != nil {
+		return e, fmt.Errorf("sqlite: decode extra: %w", err)
+	}
+	return e, nil
+}
+
 func encodeRoles(roles []int) (string, error) {
 	if len(roles) == 0 {
 		return "[]", nil

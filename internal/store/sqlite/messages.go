@@ -12,15 +12,15 @@ import (
 )
 
 const msgCols = `id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce,
-	created_at, edited_at, recalled_at`
+	created_at, edited_at, recalled_at, extra`
 
 // messageRow is what one row of msgCols scans into. Scanning into fields of
 // one value, reused for every row of a result, spares the allocation of
 // each destination that a fresh set of locals costs per row.
 type messageRow struct {
-	m        chat.Message
-	uuid     sql.RawBytes // copied out at once; []byte for a *sql.Row
-	mentions string
+	m               chat.Message
+	uuid            sql.RawBytes // copied out at once; []byte for a *sql.Row
+	mentions, extra string
 	// Integers are scanned as int64: database/sql converts into other
 	// integer types by formatting and parsing a string.
 	typ, created, edited, recalled int64
@@ -36,7 +36,7 @@ func newMessageRow(rows bool) *messageRow {
 		uuid = (*[]byte)(&r.uuid)
 	}
 	r.dest = []any{&r.m.ID, uuid, &r.m.ChatID, &r.m.Seq, &r.m.AuthorID, &r.typ, &r.m.Content, &r.mentions,
-		&r.m.QuoteID, &r.m.Nonce, &r.created, &r.edited, &r.recalled}
+		&r.m.QuoteID, &r.m.Nonce, &r.created, &r.edited, &r.recalled, &r.extra}
 	return r
 }
 
@@ -53,7 +53,10 @@ func (r *messageRow) scan(sc scanner) (chat.Message, error) {
 	copy(m.UUID[:], r.uuid)
 	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(r.created), fromMS(r.edited), fromMS(r.recalled)
 	var err error
-	m.Mentions, err = decodeMentions(r.mentions)
+	if m.Mentions, err = decodeMentions(r.mentions); err != nil {
+		return m, err
+	}
+	m.Extra, err = decodeExtra(r.extra)
 	return m, err
 }
 
@@ -89,9 +92,9 @@ func scanMessages(rows *sql.Rows, err error, capacity int) ([]chat.Message, erro
 const (
 	sqlMessageByID = `SELECT ` + msgCols + ` FROM messages WHERE id = ?`
 	sqlInsertMsg   = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
-		nonce, created_at, edited_at, recalled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		nonce, created_at, edited_at, recalled_at, extra) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlInsertKeyedMsg = `INSERT INTO messages (id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id,
-		nonce, created_at, edited_at, recalled_at, send_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+		nonce, created_at, edited_at, recalled_at, extra, send_key) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
 	sqlKeyHolder = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ? AND author_id = ? AND send_key = ?`
 	sqlDropKey   = `UPDATE messages SET send_key = NULL WHERE id = ?`
 )
@@ -105,6 +108,10 @@ const (
 // the key's message; a send after it takes the key over.
 func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.SendKey) (chat.Message, bool, error) {
 	mentions, err := encodeMentions(m.Mentions)
+	if err != nil {
+		return chat.Message{}, false, err
+	}
+	extra, err := encodeExtra(m.Extra)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
@@ -125,10 +132,10 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 			var err error
 			if key == nil {
 				_, err = w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
-					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt))
+					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), extra)
 			} else {
 				_, err = w.exec(sqlInsertKeyedMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
-					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), key.Key)
+					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), extra, key.Key)
 			}
 			return err
 		}
@@ -210,13 +217,16 @@ func (s *Store) MessagesByID(ctx context.Context, ids []int64) (map[int64]chat.M
 }
 
 // The history queries walk the (chat_id, seq) index from the anchor; the
-// recalled filter only skips rows on the way. ?2 is WithRecalled.
+// recalled, hidden and type filters only skip rows on the way. ?2 is
+// WithRecalled, ?5 HiddenFor (0 for no one), ?6 Type (0 for any).
 const (
-	sqlListLatest = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0)
+	sqlListFilter = ` AND (?2 OR recalled_at = 0) AND (?6 = 0 OR type = ?6)
+		AND (?5 = 0 OR NOT EXISTS (SELECT 1 FROM hidden_messages h WHERE h.user_id = ?5 AND h.message_id = messages.id))`
+	sqlListLatest = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1` + sqlListFilter + `
 		ORDER BY seq DESC LIMIT ?3`
-	sqlListBefore = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0) AND seq < ?4
+	sqlListBefore = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND seq < ?4` + sqlListFilter + `
 		ORDER BY seq DESC LIMIT ?3`
-	sqlListAfter = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND (?2 OR recalled_at = 0) AND seq > ?4
+	sqlListAfter = `SELECT ` + msgCols + ` FROM messages WHERE chat_id = ?1 AND seq > ?4` + sqlListFilter + `
 		ORDER BY seq ASC LIMIT ?3`
 )
 
@@ -224,18 +234,18 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 	if q.Limit <= 0 {
 		return []chat.Message{}, nil
 	}
-	var rows *sql.Rows
-	var err error
+	var query string
 	switch q.Direction {
 	case chat.Latest:
-		rows, err = s.query(ctx, sqlListLatest, q.ChatID, q.WithRecalled, q.Limit)
+		query = sqlListLatest
 	case chat.Before:
-		rows, err = s.query(ctx, sqlListBefore, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+		query = sqlListBefore
 	case chat.After:
-		rows, err = s.query(ctx, sqlListAfter, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq)
+		query = sqlListAfter
 	default:
 		return nil, fmt.Errorf("sqlite: direction %d: %w", q.Direction, chat.ErrInvalid)
 	}
+	rows, err := s.query(ctx, query, q.ChatID, q.WithRecalled, q.Limit, q.AnchorSeq, q.HiddenFor, int64(q.Type))
 	msgs, err := scanMessages(rows, err, q.Limit)
 	if err != nil {
 		return nil, err
@@ -251,30 +261,34 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 	if err != nil {
 		return err
 	}
+	extra, err := encodeExtra(m.Extra)
+	if err != nil {
+		return err
+	}
 	return s.write(ctx, func(w *writer) error {
-		var oldContent, oldMentions string
+		var oldContent, oldMentions, oldExtra string
 		var oldQuote int64
-		err := w.queryRow(`SELECT content, mentions, quote_id FROM messages WHERE id = ?`, m.ID).
-			Scan(&oldContent, &oldMentions, &oldQuote)
+		err := w.queryRow(`SELECT content, mentions, quote_id, extra FROM messages WHERE id = ?`, m.ID).
+			Scan(&oldContent, &oldMentions, &oldQuote, &oldExtra)
 		if errors.Is(err, sql.ErrNoRows) {
 			return chat.NotFound(chat.WhatMessage)
 		}
 		if err != nil {
 			return err
 		}
-		if _, err := w.exec(`INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at)
-			SELECT ?1, COALESCE(MAX(rev), 0) + 1, ?2, ?3, ?4, ?5, ?6 FROM revisions WHERE message_id = ?1`,
-			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt)); err != nil {
+		if _, err := w.exec(`INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
+			SELECT ?1, COALESCE(MAX(rev), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM revisions WHERE message_id = ?1`,
+			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt), oldExtra); err != nil {
 			return err
 		}
-		_, err = w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ? WHERE id = ?`,
-			m.Content, mentions, m.QuoteID, ms(m.EditedAt), m.ID)
+		_, err = w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ?, extra = ? WHERE id = ?`,
+			m.Content, mentions, m.QuoteID, ms(m.EditedAt), extra, m.ID)
 		return err
 	})
 }
 
 func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision, error) {
-	rows, err := s.query(ctx, `SELECT message_id, rev, content, mentions, quote_id, editor_id, edited_at
+	rows, err := s.query(ctx, `SELECT message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra
 		FROM revisions WHERE message_id = ? ORDER BY rev`, messageID)
 	if err != nil {
 		return nil, err
@@ -283,13 +297,16 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 	out := []chat.Revision{}
 	for rows.Next() {
 		var r chat.Revision
-		var mentions string
+		var mentions, extra string
 		var edited int64
-		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited); err != nil {
+		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited, &extra); err != nil {
 			return nil, err
 		}
 		r.EditedAt = fromMS(edited)
 		if r.Mentions, err = decodeMentions(mentions); err != nil {
+			return nil, err
+		}
+		if r.Extra, err = decodeExtra(extra); err != nil {
 			return nil, err
 		}
 		out = append(out, r)

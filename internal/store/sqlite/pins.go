@@ -47,7 +47,7 @@ func (s *Store) PinnedMessages(ctx context.Context, chatID int64, limit int) ([]
 		return []chat.Message{}, nil
 	}
 	rows, err := s.query(ctx, `SELECT m.id, m.uuid, m.chat_id, m.seq, m.author_id, m.type, m.content, m.mentions,
-		m.quote_id, m.nonce, m.created_at, m.edited_at, m.recalled_at
+		m.quote_id, m.nonce, m.created_at, m.edited_at, m.recalled_at, m.extra
 		FROM pins p JOIN messages m ON m.id = p.message_id
 		WHERE p.chat_id = ? ORDER BY p.pinned_at DESC, p.id DESC LIMIT ?`, chatID, limit)
 	msgs, err := scanMessages(rows, err, limit)

@@ -127,10 +127,11 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		args  []any
 		want  string // a fragment the plan must hold
 	}{
-		{"latest", sqlListLatest, []any{1, false, 50}, "messages USING INDEX messages_chat_seq (chat_id=?)"},
-		{"before", sqlListBefore, []any{1, false, 50, 100}, "messages USING INDEX messages_chat_seq (chat_id=? AND seq<?)"},
-		{"after", sqlListAfter, []any{1, false, 50, 100}, "messages USING INDEX messages_chat_seq (chat_id=? AND seq>?)"},
-		{"latest with recalled", sqlListLatest, []any{1, true, 50}, "messages USING INDEX messages_chat_seq (chat_id=?)"},
+		{"latest", sqlListLatest, []any{1, false, 50, 0, 0, 0}, "messages USING INDEX messages_chat_seq (chat_id=?)"},
+		{"before", sqlListBefore, []any{1, false, 50, 100, 0, 0}, "messages USING INDEX messages_chat_seq (chat_id=? AND seq<?)"},
+		{"after", sqlListAfter, []any{1, false, 50, 100, 0, 0}, "messages USING INDEX messages_chat_seq (chat_id=? AND seq>?)"},
+		{"latest with recalled", sqlListLatest, []any{1, true, 50, 0, 0, 0}, "messages USING INDEX messages_chat_seq (chat_id=?)"},
+		{"before, hidden for a user", sqlListBefore, []any{1, false, 50, 100, 7, 2}, "SEARCH h USING PRIMARY KEY (user_id=? AND message_id=?)"},
 		{"message by uuid", `SELECT ` + msgCols + ` FROM messages WHERE uuid = ?`, []any{[]byte("0123456789abcdef")}, "USING INDEX"},
 		{"messages by id", `SELECT ` + msgCols + ` FROM messages WHERE id IN (SELECT value FROM json_each(?))`, []any{"[1,2]"}, "INTEGER PRIMARY KEY"},
 		{"unread", `SELECT COUNT(*) FROM messages WHERE chat_id = ? AND seq > ? AND author_id <> ? AND recalled_at = 0`,

@@ -49,6 +49,10 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Webhooks", testWebhooks},
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookSNWrap", testWebhookSNWrap},
+		{"Groups", testGroups},
+		{"Extra", testExtra},
+		{"HiddenAndTypes", testHiddenAndTypes},
+		{"FileDownloads", testDownloads},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
