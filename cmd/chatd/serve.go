@@ -20,6 +20,7 @@ import (
 
 	"github.com/chatd/chatd/internal/api/admin"
 	"github.com/chatd/chatd/internal/api/kook"
+	"github.com/chatd/chatd/internal/api/lanying"
 	"github.com/chatd/chatd/internal/api/yunhu"
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
@@ -130,7 +131,8 @@ func serve(args []string, stderr io.Writer) error {
 	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log),
 		kook.WithWebhooks(hooks)).Register(mux)
 	admin.New(svc, token).Register(mux)
-	yunhu.New(svc, yunhu.WithLogger(log)).Register(mux)
+	lanying.New(svc, lanying.WithLogger(log)).Register(mux)
+	yunhu.New(svc, yunhu.WithLogger(log), yunhu.WithHub(hub)).Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	// Deferred after the hub's Close, so it runs before it: delivery stops
 	// (its outbox stays for the next start), then the hub, then the store.

@@ -20,6 +20,7 @@ import (
 
 	"github.com/chatd/chatd/internal/api/admin"
 	"github.com/chatd/chatd/internal/api/kook"
+	"github.com/chatd/chatd/internal/api/lanying"
 	"github.com/chatd/chatd/internal/api/yunhu"
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
@@ -92,7 +93,8 @@ func NewWith(t testing.TB, cfg Config) *Env {
 	kopts := append([]kook.Option{kook.WithPublicURL(url), kook.WithHub(hub), kook.WithWebhooks(hooks)}, cfg.KOOK...)
 	kook.New(svc, kopts...).Register(mux)
 	admin.New(svc, token).Register(mux)
-	yunhu.New(svc).Register(mux)
+	lanying.New(svc).Register(mux)
+	yunhu.New(svc, yunhu.WithHub(hub)).Register(mux)
 	if err := hooks.Start(context.Background()); err != nil {
 		t.Fatalf("testenv: start webhooks: %v", err)
 	}

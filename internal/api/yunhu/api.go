@@ -14,15 +14,18 @@ import (
 
 	"github.com/chatd/chatd/internal/api/yunhu/yhpb"
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/realtime"
 
 	"google.golang.org/protobuf/proto"
 )
 
 // API serves /v1/msg/*.
 type API struct {
-	svc   *chat.Service
-	log   *slog.Logger
-	reqID atomic.Int64
+	svc    *chat.Service
+	log    *slog.Logger
+	reqID  atomic.Int64
+	hub    *realtime.Hub // the push socket's sessions; nil: no /ws
+	pushes pushCache
 }
 
 // Option configures the Yunhu face.
@@ -30,6 +33,9 @@ type Option func(*API)
 
 // WithLogger sets the logger (default slog.Default()).
 func WithLogger(l *slog.Logger) Option { return func(a *API) { a.log = l } }
+
+// WithHub enables the push socket GET /ws over hub's sessions.
+func WithHub(h *realtime.Hub) Option { return func(a *API) { a.hub = h } }
 
 // New returns the Yunhu face of svc.
 func New(svc *chat.Service, opts ...Option) *API {
@@ -89,6 +95,8 @@ func (a *API) Register(mux *http.ServeMux) {
 		mux.Handle("POST /v1/msg/"+path, a.jsonEndpoint(h))
 	}
 	mux.HandleFunc("/v1/msg/", http.NotFound)
+	mux.HandleFunc("GET /ws", a.serveWS)
+	a.registerBot(mux)
 }
 
 func (a *API) protoRoutes() map[string]protoHandler {
