@@ -37,6 +37,7 @@ type envelopeJSON struct {
 
 type chatJSON struct {
 	ID        int64     `json:"id"`
+	AppID     int64     `json:"app,omitempty"`
 	Kind      int       `json:"kind"`
 	GuildID   int64     `json:"guild,omitempty"`
 	Name      string    `json:"name,omitempty"`
@@ -83,7 +84,7 @@ func Encode(origin string, e chat.Event) ([]byte, error) {
 	c := e.Chat
 	w := envelopeJSON{V: wireVersion, Origin: origin, Kind: int(e.Kind), Actor: e.ActorID, User: e.UserID, At: e.At,
 		Value: e.Value,
-		Chat: chatJSON{ID: c.ID, Kind: int(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic, Type: int(c.Type),
+		Chat: chatJSON{ID: c.ID, AppID: c.AppID, Kind: int(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic, Type: int(c.Type),
 			ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode, CreatorID: c.CreatorID, Code: c.Code,
 			Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt, CreatedAt: c.CreatedAt}}
 	if m := e.Message; m.ID != 0 || m.Seq != 0 {
@@ -115,7 +116,7 @@ func Decode(b []byte) (Envelope, error) {
 	}
 	c := w.Chat
 	e := chat.Event{Kind: chat.EventKind(w.Kind), ActorID: w.Actor, UserID: w.User, At: w.At, Value: w.Value,
-		Chat: chat.Chat{ID: c.ID, Kind: chat.ChatKind(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic,
+		Chat: chat.Chat{ID: c.ID, AppID: c.AppID, Kind: chat.ChatKind(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic,
 			Type: chat.ChannelType(c.Type), ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode,
 			CreatorID: c.CreatorID, Code: c.Code, Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt,
 			CreatedAt: c.CreatedAt}}

@@ -22,6 +22,13 @@ func (s *Service) guildAccess(ctx context.Context, actor User, guildID int64) (g
 	if err != nil {
 		return guildAcc{}, err
 	}
+	owner, err := s.user(ctx, g.OwnerID)
+	if err != nil {
+		return guildAcc{}, err
+	}
+	if !sameApp(actor, owner.AppID) {
+		return guildAcc{}, notFound(WhatGuild)
+	}
 	m, err := s.member(ctx, guildID, actor.ID)
 	if isNotFound(err) {
 		return guildAcc{}, notFound(WhatGuild)
@@ -69,6 +76,9 @@ func (s *Service) chatAccess(ctx context.Context, actor User, chatID int64) (cha
 }
 
 func (s *Service) accessTo(ctx context.Context, actor User, c Chat) (chatAcc, error) {
+	if !sameApp(actor, c.AppID) {
+		return chatAcc{}, notFound(WhatChat)
+	}
 	switch c.Kind {
 	case ChatDirect:
 		if !c.HasMember(actor.ID) {

@@ -58,7 +58,7 @@ func (s *Service) CreateChannel(ctx context.Context, actor User, in NewChannel) 
 			return Chat{}, err
 		}
 	}
-	c := Chat{ID: s.ids.Next(), Kind: ChatChannel, GuildID: g.guild.ID, Name: name, Type: typ,
+	c := Chat{ID: s.ids.Next(), AppID: appOf(actor.AppID), Kind: ChatChannel, GuildID: g.guild.ID, Name: name, Type: typ,
 		ParentID: in.ParentID, CreatorID: actor.ID, CreatedAt: s.clock()}
 	if err := s.store.CreateChat(ctx, c); err != nil {
 		return Chat{}, err

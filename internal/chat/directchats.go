@@ -10,14 +10,14 @@ func (s *Service) OpenDirectChat(ctx context.Context, actor User, targetID int64
 	if targetID == actor.ID {
 		return Chat{}, invalid("target_id", "cannot open a direct chat with yourself")
 	}
-	if _, err := s.store.User(ctx, targetID); err != nil {
+	if _, err := s.VisibleUser(ctx, actor, targetID); err != nil {
 		if isNotFound(err) {
 			return Chat{}, invalid("target_id", "no such user")
 		}
 		return Chat{}, err
 	}
 	members := [2]int64{min(actor.ID, targetID), max(actor.ID, targetID)}
-	return s.store.OpenDirectChat(ctx, Chat{ID: s.ids.Next(), Kind: ChatDirect, Code: newChatCode(),
+	return s.store.OpenDirectChat(ctx, Chat{ID: s.ids.Next(), AppID: appOf(actor.AppID), Kind: ChatDirect, Code: newChatCode(),
 		Members: members, CreatorID: actor.ID, CreatedAt: s.clock()})
 }
 
@@ -27,7 +27,7 @@ func (s *Service) DirectChat(ctx context.Context, actor User, code string) (Chat
 	if err != nil {
 		return Chat{}, err
 	}
-	if !c.HasMember(actor.ID) {
+	if !c.HasMember(actor.ID) || !sameApp(actor, c.AppID) {
 		return Chat{}, notFound(WhatChat)
 	}
 	return c, nil

@@ -44,6 +44,7 @@ const (
 	WhatRole     = "role"
 	WhatMember   = "member"
 	WhatReaction = "reaction"
+	WhatApp      = "app"
 )
 
 func notFound(what string) error { return &NotFoundError{What: what} }

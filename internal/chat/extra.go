@@ -86,7 +86,7 @@ func validateForm(s string) error {
 // validateExtra checks what a message of type t carries beside its content.
 func validateExtra(t MessageType, e Extra) error {
 	for field, s := range map[string]string{"buttons": e.Buttons, "quote_text": e.QuoteText, "file_name": e.FileName,
-		"post_title": e.PostTitle, "expression_id": e.ExpressionID} {
+		"post_title": e.PostTitle, "expression_id": e.ExpressionID, "ext": e.Ext, "config": e.Config, "attachment": e.Attachment} {
 		if utf8.RuneCountInString(s) > maxExtraText {
 			return invalid(field, "at most %d characters", maxExtraText)
 		}

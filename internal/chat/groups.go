@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"fmt"
 	"slices"
 )
 
@@ -14,6 +15,7 @@ type NewGroup struct {
 	OwnerID   int64
 	MemberIDs []int64 // besides the owner; duplicates are ignored
 	AdminIDs  []int64 // members who are admins; each must be among the members
+	AppID     int64   // when set, the owner must belong to it
 }
 
 // CreateGroup creates a group chat owned by OwnerID with its members.
@@ -40,16 +42,17 @@ func (s *Service) CreateGroup(ctx context.Context, in NewGroup) (Chat, error) {
 	if err != nil {
 		return Chat{}, err
 	}
-	if _, ok := users[in.OwnerID]; !ok {
+	owner, ok := users[in.OwnerID]
+	if !ok || (in.AppID != 0 && !sameApp(owner, in.AppID)) {
 		return Chat{}, invalid("owner_id", "no such user")
 	}
 	for _, id := range ids {
-		if _, ok := users[id]; !ok {
+		if u, ok := users[id]; !ok || !sameApp(owner, u.AppID) {
 			return Chat{}, invalid("member_ids", "no such user: %d", id)
 		}
 	}
 	now := s.clock()
-	c := Chat{ID: s.ids.Next(), Kind: ChatGroup, Name: name, CreatorID: in.OwnerID, CreatedAt: now}
+	c := Chat{ID: s.ids.Next(), AppID: appOf(owner.AppID), Kind: ChatGroup, Name: name, CreatorID: in.OwnerID, CreatedAt: now}
 	members := make([]GroupMember, 0, len(ids))
 	for _, id := range ids {
 		m := GroupMember{ChatID: c.ID, UserID: id, JoinedAt: now}
@@ -88,4 +91,69 @@ func (s *Service) Conversation(ctx context.Context, actor User, chatID int64) (C
 		return Chat{}, err
 	}
 	return a.chat, nil
+}
+
+// ErrOwnerCannotLeave refuses a group owner's leaving: ownership would be
+// orphaned.
+var ErrOwnerCannotLeave = fmt.Errorf("%w: the owner cannot leave its group", ErrForbidden)
+
+// AddGroupMembers adds users of actor's app to a group actor belongs to.
+// Every member may invite. It reports, per user id, whether the user was
+// added (false: no such user, or already a member).
+func (s *Service) AddGroupMembers(ctx context.Context, actor User, chatID int64, userIDs []int64) (map[int64]bool, error) {
+	a, err := s.chatAccess(ctx, actor, chatID)
+	if err != nil {
+		return nil, err
+	}
+	if a.chat.Kind != ChatGroup {
+		return nil, notFound(WhatChat)
+	}
+	if len(userIDs) == 0 || len(userIDs) > MaxGroupMembers {
+		return nil, invalid("user_list", "between 1 and %d users", MaxGroupMembers)
+	}
+	users, err := s.store.UsersByID(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]bool, len(userIDs))
+	for _, id := range userIDs {
+		u, ok := users[id]
+		if !ok || !sameApp(actor, u.AppID) {
+			out[id] = false
+			continue
+		}
+		added, err := s.store.AddGroupMember(ctx, GroupMember{ChatID: chatID, UserID: id, JoinedAt: s.clock()})
+		if err != nil {
+			return nil, err
+		}
+		forget(s.dir, s.dir.groups, [2]int64{chatID, id})
+		out[id] = added
+		if added {
+			s.publish(ctx, Event{Kind: EventMemberJoined, Chat: a.chat, UserID: id, ActorID: actor.ID})
+		}
+	}
+	return out, nil
+}
+
+// LeaveGroup ends actor's membership of a group; its owner cannot leave.
+func (s *Service) LeaveGroup(ctx context.Context, actor User, chatID int64) error {
+	a, err := s.chatAccess(ctx, actor, chatID)
+	if err != nil {
+		return err
+	}
+	if a.chat.Kind != ChatGroup {
+		return notFound(WhatChat)
+	}
+	if a.group.Role == GroupOwner {
+		return ErrOwnerCannotLeave
+	}
+	removed, err := s.store.RemoveGroupMember(ctx, chatID, actor.ID)
+	forget(s.dir, s.dir.groups, [2]int64{chatID, actor.ID})
+	if err != nil {
+		return err
+	}
+	if removed {
+		s.publish(ctx, Event{Kind: EventMemberLeft, Chat: a.chat, UserID: actor.ID, ActorID: actor.ID})
+	}
+	return nil
 }

@@ -24,12 +24,13 @@ func (s *Service) CreateGuild(ctx context.Context, name string, ownerID int64) (
 	if err != nil {
 		return Guild{}, Chat{}, err
 	}
-	if _, err := s.store.User(ctx, ownerID); err != nil {
+	ownerUser, err := s.store.User(ctx, ownerID)
+	if err != nil {
 		return Guild{}, Chat{}, ownerErr(err)
 	}
 	now := s.clock()
 	g := Guild{ID: s.ids.Next(), Name: name, OwnerID: ownerID, CreatedAt: now}
-	ch := Chat{ID: s.ids.Next(), Kind: ChatChannel, GuildID: g.ID, Name: "general", Type: ChannelText, CreatorID: ownerID, CreatedAt: now}
+	ch := Chat{ID: s.ids.Next(), AppID: appOf(ownerUser.AppID), Kind: ChatChannel, GuildID: g.ID, Name: "general", Type: ChannelText, CreatorID: ownerID, CreatedAt: now}
 	g.DefaultChannelID = ch.ID
 	everyone := Role{GuildID: g.ID, ID: EveryoneRoleID, Name: "@everyone", Permissions: DefaultEveryonePermissions}
 	owner := Member{GuildID: g.ID, UserID: ownerID, JoinedAt: now}
@@ -54,7 +55,11 @@ func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []
 	if err != nil {
 		return err
 	}
-	if _, err := s.store.User(ctx, userID); err != nil {
+	owner, err := s.user(ctx, g.OwnerID)
+	if err != nil {
+		return err
+	}
+	if _, err := s.VisibleUser(ctx, owner, userID); err != nil {
 		if isNotFound(err) {
 			return invalid("user_id", "no such user")
 		}

@@ -14,7 +14,8 @@ const MaxNonceLength = 128
 
 // sendableTypes are the message types a client may send.
 var sendableTypes = map[MessageType]bool{TypeText: true, TypeImage: true, TypeVideo: true, TypeFile: true,
-	TypeAudio: true, TypeKMarkdown: true, TypeCard: true, TypeHTML: true, TypeForm: true, TypePost: true, TypeSticker: true}
+	TypeAudio: true, TypeKMarkdown: true, TypeCard: true, TypeHTML: true, TypeForm: true, TypePost: true, TypeSticker: true,
+	TypeLocation: true, TypeCommand: true, TypeForward: true}
 
 // editableTypes are the message types whose content may change.
 var editableTypes = map[MessageType]bool{TypeText: true, TypeKMarkdown: true, TypeCard: true, TypeHTML: true}

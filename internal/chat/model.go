@@ -4,7 +4,10 @@ import "time"
 
 // User is a person or a bot. Every face sees the same users.
 type User struct {
-	ID        int64
+	ID int64
+	// AppID is the tenant the user belongs to (DefaultAppID when created
+	// without one). Nothing of another app is visible to it.
+	AppID     int64
 	Username  string
 	Nickname  string
 	Avatar    string
@@ -85,6 +88,7 @@ const (
 // guild fields; direct chats carry their two members and a code.
 type Chat struct {
 	ID        int64
+	AppID     int64 // the tenant; a chat is invisible to users of other apps
 	Kind      ChatKind
 	GuildID   int64 // channels only
 	Name      string
@@ -137,6 +141,10 @@ const (
 	TypeForm    MessageType = 102
 	TypePost    MessageType = 103
 	TypeSticker MessageType = 104
+	// Lanying's LOCATION, COMMAND (app-defined) and FORWARD content kinds.
+	TypeLocation MessageType = 105
+	TypeCommand  MessageType = 106
+	TypeForward  MessageType = 107
 )
 
 // GroupRole is a member's standing in a guild-less group.
@@ -178,6 +186,10 @@ type Extra struct {
 	// ForwardChatID the chat it was in.
 	ForwardOf     string `json:"forward_of,omitempty"`
 	ForwardChatID int64  `json:"forward_chat_id,omitempty"`
+	// Ext, Config and Attachment are Lanying's free strings, kept verbatim.
+	Ext        string `json:"ext,omitempty"`
+	Config     string `json:"config,omitempty"`
+	Attachment string `json:"attachment,omitempty"`
 }
 
 // IsZero reports whether e carries nothing (stores keep no value for it).

@@ -21,7 +21,28 @@ type Store interface {
 	GroupStore
 	HiddenStore
 	DownloadStore
+	AppStore
 	Close() error
+}
+
+// AppStore keeps tenants, passwords and login devices.
+type AppStore interface {
+	// CreateApp stores a with the hash of its admin token.
+	CreateApp(ctx context.Context, a App, adminTokenHash []byte) error
+	App(ctx context.Context, id int64) (App, error)
+	AppByTokenHash(ctx context.Context, adminTokenHash []byte) (App, error)
+	// SetPassword stores (or replaces) a user's password hash.
+	SetPassword(ctx context.Context, userID int64, hash []byte) error
+	PasswordHash(ctx context.Context, userID int64) ([]byte, error)
+	// UserByName finds a user of an app by its username.
+	UserByName(ctx context.Context, appID int64, username string) (User, error)
+	// PutDeviceToken stores a token of userID for the device named guid,
+	// numbering the device (1, 2, ... per user) on its first use; an empty
+	// guid is no device (SN 0).
+	PutDeviceToken(ctx context.Context, userID int64, guid string, tokenHash []byte, at time.Time) (Device, error)
+	// UserByDeviceTokenHash returns the user and device SN of a token
+	// PutDeviceToken stored.
+	UserByDeviceTokenHash(ctx context.Context, tokenHash []byte) (User, int32, error)
 }
 
 // NotFound is how a store reports a missing object of kind what.
@@ -152,6 +173,13 @@ type GroupStore interface {
 	GroupMember(ctx context.Context, chatID, userID int64) (GroupMember, error)
 	// GroupMembers lists a group's members in join order (then user id).
 	GroupMembers(ctx context.Context, chatID int64) ([]GroupMember, error)
+	// AddGroupMember adds m; it reports false when the user is a member.
+	AddGroupMember(ctx context.Context, m GroupMember) (added bool, err error)
+	// RemoveGroupMember reports false when the user was not a member.
+	RemoveGroupMember(ctx context.Context, chatID, userID int64) (removed bool, err error)
+	// GroupsOf lists the groups userID belongs to and has not hidden
+	// (HideDirectChat) since their newest message, newest activity first.
+	GroupsOf(ctx context.Context, userID int64) ([]Chat, error)
 }
 
 // HiddenStore keeps what each user deleted for itself (delete-for-me):

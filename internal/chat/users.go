@@ -12,6 +12,7 @@ type NewUser struct {
 	Username string
 	Nickname string
 	Bot      bool
+	AppID    int64 // 0 for the default app
 }
 
 // CreateUser registers a user and returns it with its token. The token is
@@ -30,7 +31,15 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, string, err
 	if utf8.RuneCountInString(in.Nickname) > 64 {
 		return User{}, "", invalid("nickname", "at most 64 characters")
 	}
-	u := User{ID: s.ids.Next(), Username: in.Username, Nickname: in.Nickname, Bot: in.Bot, CreatedAt: s.clock()}
+	if in.AppID != 0 {
+		if _, err := s.store.App(ctx, in.AppID); err != nil {
+			if isNotFound(err) {
+				return User{}, "", invalid("app_id", "no such app")
+			}
+			return User{}, "", err
+		}
+	}
+	u := User{ID: s.ids.Next(), AppID: appOf(in.AppID), Username: in.Username, Nickname: in.Nickname, Bot: in.Bot, CreatedAt: s.clock()}
 	token := newToken()
 	if err := s.store.CreateUser(ctx, u, HashToken(token)); err != nil {
 		if errors.Is(err, ErrConflict) {

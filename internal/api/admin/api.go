@@ -33,6 +33,7 @@ func New(svc *chat.Service, token string) *API {
 // Register adds the operator endpoints to mux.
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"/health", a.health)
+	mux.Handle("POST "+Prefix+"/apps", a.guard(a.createApp))
 	mux.Handle("POST "+Prefix+"/users", a.guard(a.createUser))
 	mux.Handle("GET "+Prefix+"/users/{id}", a.guard(a.getUser))
 	mux.Handle("PATCH "+Prefix+"/users/{id}", a.guard(a.patchUser))

@@ -14,11 +14,12 @@ func (a *API) createGroup(w http.ResponseWriter, r *http.Request) error {
 		OwnerID   ID     `json:"owner_id"`
 		MemberIDs []ID   `json:"member_ids"`
 		AdminIDs  []ID   `json:"admin_ids"`
+		AppID     ID     `json:"app_id"` // optional: the owner must belong to it
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	g := chat.NewGroup{Name: in.Name, OwnerID: int64(in.OwnerID)}
+	g := chat.NewGroup{Name: in.Name, OwnerID: int64(in.OwnerID), AppID: int64(in.AppID)}
 	for _, id := range in.MemberIDs {
 		g.MemberIDs = append(g.MemberIDs, int64(id))
 	}

@@ -11,12 +11,13 @@ type userJSON struct {
 	Username string `json:"username"`
 	Nickname string `json:"nickname"`
 	Bot      bool   `json:"bot"`
+	AppID    ID     `json:"app_id"`
 	// Token is shown only when the user is created.
 	Token string `json:"token,omitempty"`
 }
 
 func renderUser(u chat.User) userJSON {
-	return userJSON{ID: ID(u.ID), Username: u.Username, Nickname: u.Nickname, Bot: u.Bot}
+	return userJSON{ID: ID(u.ID), Username: u.Username, Nickname: u.Nickname, Bot: u.Bot, AppID: ID(u.AppID)}
 }
 
 func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
@@ -24,11 +25,13 @@ func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
 		Username string `json:"username"`
 		Nickname string `json:"nickname"`
 		Bot      bool   `json:"bot"`
+		AppID    ID     `json:"app_id"` // optional: the default app
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
-	u, token, err := a.svc.CreateUser(r.Context(), chat.NewUser{Username: in.Username, Nickname: in.Nickname, Bot: in.Bot})
+	u, token, err := a.svc.CreateUser(r.Context(), chat.NewUser{Username: in.Username, Nickname: in.Nickname, Bot: in.Bot,
+		AppID: int64(in.AppID)})
 	if err != nil {
 		return err
 	}

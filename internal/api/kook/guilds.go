@@ -139,7 +139,7 @@ func (a *API) oneMember(ctx context.Context, caller chat.User, guildID, userID i
 	case err != nil:
 		return nil, err
 	default:
-		u, err := a.svc.User(ctx, userID)
+		u, err := a.svc.VisibleUser(ctx, caller, userID)
 		if err != nil {
 			return nil, err
 		}

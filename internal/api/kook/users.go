@@ -46,7 +46,7 @@ func (a *API) userView(r *http.Request, caller chat.User, p *params) (any, error
 		return nil, p.err
 	}
 	ctx := r.Context()
-	u, err := a.svc.User(ctx, userID)
+	u, err := a.svc.VisibleUser(ctx, caller, userID)
 	if err != nil {
 		return nil, err
 	}

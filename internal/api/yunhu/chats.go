@@ -23,7 +23,7 @@ func (a *API) resolveChat(ctx context.Context, caller chat.User, typ yhpb.ChatTy
 	}
 	switch typ {
 	case yhpb.ChatType_user, yhpb.ChatType_bot:
-		peer, err := a.svc.User(ctx, id)
+		peer, err := a.svc.VisibleUser(ctx, caller, id)
 		if err != nil || peer.Bot != (typ == yhpb.ChatType_bot) || peer.ID == caller.ID {
 			return chat.Chat{}, &chat.NotFoundError{What: chat.WhatChat}
 		}

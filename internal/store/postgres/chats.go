@@ -12,14 +12,14 @@ import (
 // zero values.
 const chatCols = `c.id, c.kind, COALESCE(c.guild_id, 0), c.name, c.topic, c.type, c.parent_id, c.level,
 	c.slow_mode, c.creator_id, COALESCE(c.code, ''), COALESCE(c.member_lo, 0), COALESCE(c.member_hi, 0),
-	c.last_seq, c.last_msg_at, c.created_at`
+	c.last_seq, c.last_msg_at, c.created_at, c.app_id`
 
 func scanChat(row pgx.Row, extra ...any) (chat.Chat, error) {
 	var c chat.Chat
 	var kind, typ int32
 	var lastMsg, created int64
 	dest := append([]any{&c.ID, &kind, &c.GuildID, &c.Name, &c.Topic, &typ, &c.ParentID, &c.Level,
-		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created}, extra...)
+		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created, &c.AppID}, extra...)
 	err := row.Scan(dest...)
 	c.Kind, c.Type = chat.ChatKind(kind), chat.ChannelType(typ)
 	c.LastMsgAt, c.CreatedAt = fromMS(lastMsg), fromMS(created)
@@ -37,8 +37,8 @@ func nullable[T comparable](v T) *T {
 }
 
 const sqlInsertChat = `INSERT INTO chats (id, kind, guild_id, name, topic, type, parent_id, level, slow_mode,
-	creator_id, code, member_lo, member_hi, last_seq, last_msg_at, created_at)
-	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`
+	creator_id, code, member_lo, member_hi, last_seq, last_msg_at, created_at, app_id)
+	VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)`
 
 func chatArgs(c chat.Chat) []any {
 	var lo, hi *int64
@@ -46,7 +46,7 @@ func chatArgs(c chat.Chat) []any {
 		lo, hi = &c.Members[0], &c.Members[1]
 	}
 	return []any{c.ID, int32(c.Kind), nullable(c.GuildID), c.Name, c.Topic, int32(c.Type), c.ParentID, c.Level, c.SlowMode,
-		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt)}
+		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt), appID(c.AppID)}
 }
 
 func insertChat(ctx context.Context, db execer, c chat.Chat) error {

@@ -8,20 +8,20 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-const userCols = `id, username, nickname, avatar, bot, created_at`
+const userCols = `id, username, nickname, avatar, bot, created_at, app_id`
 
 func scanUser(row pgx.Row) (chat.User, error) {
 	var u chat.User
 	var created int64
-	err := row.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created)
+	err := row.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID)
 	u.CreatedAt = fromMS(created)
 	return u, err
 }
 
 func (s *Store) CreateUser(ctx context.Context, u chat.User, tokenHash []byte) error {
-	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		u.ID, u.Username, u.Nickname, u.Avatar, u.Bot, tokenHash, ms(u.CreatedAt))
+	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at, app_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
+		u.ID, u.Username, u.Nickname, u.Avatar, u.Bot, tokenHash, ms(u.CreatedAt), appID(u.AppID))
 	return mapErr(err, "user "+u.Username)
 }
 

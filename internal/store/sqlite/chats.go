@@ -12,13 +12,13 @@ import (
 // zero values.
 const chatCols = `c.id, c.kind, COALESCE(c.guild_id, 0), c.name, c.topic, c.type, c.parent_id, c.level,
 	c.slow_mode, c.creator_id, COALESCE(c.code, ''), COALESCE(c.member_lo, 0), COALESCE(c.member_hi, 0),
-	c.last_seq, c.last_msg_at, c.created_at`
+	c.last_seq, c.last_msg_at, c.created_at, c.app_id`
 
 func scanChat(sc scanner, extra ...any) (chat.Chat, error) {
 	var c chat.Chat
 	var lastMsg, created int64
 	dest := append([]any{&c.ID, &c.Kind, &c.GuildID, &c.Name, &c.Topic, &c.Type, &c.ParentID, &c.Level,
-		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created}, extra...)
+		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created, &c.AppID}, extra...)
 	err := sc.Scan(dest...)
 	c.LastMsgAt, c.CreatedAt = fromMS(lastMsg), fromMS(created)
 	return c, err
@@ -45,10 +45,10 @@ func insertChat(w *writer, c chat.Chat) error {
 		lo, hi = c.Members[0], c.Members[1]
 	}
 	_, err := w.exec(`INSERT INTO chats (id, kind, guild_id, name, topic, type, parent_id, level, slow_mode,
-		creator_id, code, member_lo, member_hi, last_seq, last_msg_at, created_at)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		creator_id, code, member_lo, member_hi, last_seq, last_msg_at, created_at, app_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Kind, nullable(c.GuildID), c.Name, c.Topic, c.Type, c.ParentID, c.Level, c.SlowMode,
-		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt))
+		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt), appID(c.AppID))
 	return conflict(err, "chat")
 }
 

@@ -8,21 +8,21 @@ import (
 	"github.com/chatd/chatd/internal/chat"
 )
 
-const userCols = `id, username, nickname, avatar, bot, created_at`
+const userCols = `id, username, nickname, avatar, bot, created_at, app_id`
 
 func scanUser(sc scanner) (chat.User, error) {
 	var u chat.User
 	var created int64
-	err := sc.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created)
+	err := sc.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID)
 	u.CreatedAt = fromMS(created)
 	return u, err
 }
 
 func (s *Store) CreateUser(ctx context.Context, u chat.User, tokenHash []byte) error {
 	return s.writeSingle(ctx, func(w *writer) error {
-		_, err := w.exec(`INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at)
-			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Username, u.Nickname, u.Avatar, boolInt(u.Bot), tokenHash, ms(u.CreatedAt))
+		_, err := w.exec(`INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at, app_id)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+			u.ID, u.Username, u.Nickname, u.Avatar, boolInt(u.Bot), tokenHash, ms(u.CreatedAt), appID(u.AppID))
 		return conflict(err, "user "+u.Username)
 	})
 }

@@ -53,6 +53,9 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Extra", testExtra},
 		{"HiddenAndTypes", testHiddenAndTypes},
 		{"FileDownloads", testDownloads},
+		{"Apps", testApps},
+		{"Devices", testDevices},
+		{"GroupMembership", testGroupMembership},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -190,10 +193,22 @@ func normMessage(m chat.Message) chat.Message {
 
 func normChat(c chat.Chat) chat.Chat {
 	c.LastMsgAt, c.CreatedAt = msTime(c.LastMsgAt), msTime(c.CreatedAt)
+	c.AppID = defaultApp(c.AppID)
 	return c
 }
 
-func normUser(u chat.User) chat.User { u.CreatedAt = msTime(u.CreatedAt); return u }
+func normUser(u chat.User) chat.User {
+	u.CreatedAt, u.AppID = msTime(u.CreatedAt), defaultApp(u.AppID)
+	return u
+}
+
+// defaultApp is how stores keep a zero app id: as the default app.
+func defaultApp(id int64) int64 {
+	if id == 0 {
+		return chat.DefaultAppID
+	}
+	return id
+}
 
 func normGuild(g chat.Guild) chat.Guild { g.CreatedAt = msTime(g.CreatedAt); return g }
 
