@@ -215,7 +215,7 @@ func (h *Hub) Resume(user chat.User, id string, sn int64) (*Session, error) {
 		s.mu.Unlock()
 		return nil, ErrInvalidSN
 	}
-	s.endAttachment(stateDetached, ErrSuperseded, now)
+	old := s.endAttachment(stateDetached, ErrSuperseded, now)
 	s.epoch++
 	s.state = stateAttached
 	s.reason = nil
@@ -223,19 +223,22 @@ func (h *Hub) Resume(user chat.User, id string, sn int64) (*Session, error) {
 	s.next, s.liveFrom = sn+1, s.sent
 	a := &Session{s: s, hub: h, epoch: s.epoch, done: s.done}
 	s.mu.Unlock()
-	select {
-	case s.ready <- struct{}{}:
-	default:
+	if old != nil {
+		old()
 	}
+	s.wake(nil)
 	return a, nil
 }
 
 // remove ends a session for good.
 func (h *Hub) remove(s *session, reason error) {
 	s.mu.Lock()
-	s.endAttachment(stateClosed, reason, h.now())
+	f := s.endAttachment(stateClosed, reason, h.now())
 	s.runs = nil
 	s.mu.Unlock()
+	if f != nil {
+		f()
+	}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.sessions[s.id] != s {

@@ -51,6 +51,9 @@ type session struct {
 	detachedAt int64 // unix nanos
 	done       chan struct{}
 	reason     error // why done was closed
+	// notify is the current attachment's wake-up (Session.Notify), nil
+	// when it set none or has ended.
+	notify func()
 }
 
 // deliver appends the event at pos of l. It never blocks beyond the
@@ -62,6 +65,7 @@ func (s *session) deliver(l *eventLog, pos uint64, queue int64, now int64) (over
 		return false
 	}
 	wasEmpty := s.next > s.sent
+	wake := s.notify
 	s.sent++
 	if n := len(s.runs); n > 0 && s.runs[n-1].log == l && s.runs[n-1].pos+uint64(s.runs[n-1].n) == pos {
 		s.runs[n-1].n++
@@ -70,17 +74,27 @@ func (s *session) deliver(l *eventLog, pos uint64, queue int64, now int64) (over
 		s.runs = append(s.runs, run{log: l, pos: pos, sn: s.sent, n: 1})
 	}
 	if s.state == stateAttached && s.sent-max(s.next-1, s.liveFrom) > queue {
-		s.endAttachment(stateDetached, ErrOverflow, now)
-		overflowed = true
+		wake = s.endAttachment(stateDetached, ErrOverflow, now)
+		overflowed, wasEmpty = true, true
 	}
 	s.mu.Unlock()
 	if wasEmpty {
-		select {
-		case s.ready <- struct{}{}:
-		default:
-		}
+		s.wake(wake)
 	}
 	return overflowed
+}
+
+// wake tells the consumer that deliveries may be waiting (or that its
+// attachment ended): a token on ready, and f, the attachment's Notify
+// function, when it set one. Called without s.mu held.
+func (s *session) wake(f func()) {
+	select {
+	case s.ready <- struct{}{}:
+	default:
+	}
+	if f != nil {
+		f()
+	}
 }
 
 // dropExpiredRuns forgets leading runs whose every position was trimmed.
@@ -94,16 +108,20 @@ func (s *session) dropExpiredRuns() {
 	}
 }
 
-// endAttachment closes the current attachment's done channel.
-func (s *session) endAttachment(to sessionState, reason error, now int64) {
+// endAttachment closes the current attachment's done channel. It returns
+// the attachment's Notify function, if any, which the caller must call
+// once s.mu is released.
+func (s *session) endAttachment(to sessionState, reason error, now int64) (notify func()) {
 	if s.state == stateAttached {
 		s.reason = reason
 		close(s.done)
 		s.detachedAt = now
+		notify, s.notify = s.notify, nil
 	}
 	if to == stateClosed || s.state == stateAttached {
 		s.state = to
 	}
+	return notify
 }
 
 // oldest is the smallest sn whose event is still held (sent+1 when none).
@@ -186,6 +204,23 @@ func (h *Session) User() chat.User { return h.s.user.user }
 // Tokens can be stale: Take may then return nothing.
 func (h *Session) Ready() <-chan struct{} { return h.s.ready }
 
+// Notify makes f be called whenever Ready would receive a value, and once
+// when this attachment ends, so that a consumer can do without a goroutine
+// parked on Ready and Done. It is called once right away, since deliveries
+// may already be waiting (or the attachment may have ended). f runs on the
+// goroutine that delivers an event or ends the attachment: it must return
+// quickly, without blocking and without calling the Session's methods.
+// Like Ready's tokens, calls can be stale. A later Notify replaces f.
+func (h *Session) Notify(f func()) {
+	s := h.s
+	s.mu.Lock()
+	if s.epoch == h.epoch && s.state == stateAttached {
+		s.notify = f
+	}
+	s.mu.Unlock()
+	f()
+}
+
 // Done is closed when this attachment ends: the queue overflowed, another
 // connection resumed the session, or it was detached or closed. The
 // connection must then be closed; Err says why.
@@ -266,20 +301,22 @@ func (h *Session) Since(sn int64) ([]Delivery, error) {
 func (h *Session) Rewind(sn int64) error {
 	s := h.s
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if err := h.errLocked(); err != nil {
+		s.mu.Unlock()
 		return err
 	}
 	if sn < 0 || sn > s.next-1 || (sn < s.next-1 && sn+1 < s.oldest()) {
+		s.mu.Unlock()
 		return ErrInvalidSN
 	}
-	if sn < s.next-1 {
-		s.next = sn + 1
-		select {
-		case s.ready <- struct{}{}:
-		default:
-		}
+	if sn == s.next-1 {
+		s.mu.Unlock()
+		return nil
 	}
+	s.next = sn + 1
+	f := s.notify
+	s.mu.Unlock()
+	s.wake(f)
 	return nil
 }
 
@@ -296,10 +333,14 @@ func (h *Session) Taken() int64 {
 func (h *Session) Detach() {
 	s := h.s
 	s.mu.Lock()
+	var f func()
 	if s.epoch == h.epoch {
-		s.endAttachment(stateDetached, ErrDetached, h.hub.now())
+		f = s.endAttachment(stateDetached, ErrDetached, h.hub.now())
 	}
 	s.mu.Unlock()
+	if f != nil {
+		f()
+	}
 }
 
 // Close ends the session for good (the client said goodbye); a resume of

@@ -1,8 +1,10 @@
 package kook
 
 import (
+	"bufio"
 	"context"
 	"errors"
+	"net"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -63,29 +65,52 @@ const (
 )
 
 // upgrader keeps idle connections small: the handshake's buffers come from
-// one shared pool, and reads use a small buffer of their own.
+// one shared pool, and reads use a small buffer of the gateway's own (see
+// readerHijacker; ReadBufferSize 0 makes gorilla read through it).
 var upgrader = websocket.Upgrader{
-	ReadBufferSize:  512,
 	WriteBufferSize: 512,
 	WriteBufferPool: &sync.Pool{},
 	// Bots send no Origin; the token in the URL is the credential.
 	CheckOrigin: func(*http.Request) bool { return true },
 }
 
+// readBufferSize is a gateway socket's read buffer: clients send only
+// small signals.
+const readBufferSize = 512
+
+// readerHijacker hands gorilla a read buffer that the gateway keeps too,
+// so that an idle connection's reader can wait for the next frame on that
+// buffer, outside gorilla, whose frames would double its stack.
+type readerHijacker struct {
+	http.ResponseWriter
+	br *bufio.Reader
+}
+
+func (h *readerHijacker) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	nc, brw, err := http.NewResponseController(h.ResponseWriter).Hijack()
+	if err != nil || brw.Reader.Buffered() > 0 { // gorilla refuses the latter
+		return nc, brw, err
+	}
+	h.br = bufio.NewReaderSize(nc, readBufferSize)
+	return nc, bufio.NewReadWriter(h.br, brw.Writer), nil
+}
+
 // serveGateway upgrades, authenticates from the URL, opens or resumes a
-// session and hands the socket to its two goroutines; the handler returns
-// at once so that net/http's per-request state is freed.
+// session and hands the socket to its reader goroutine (and to short-lived
+// writers); the handler returns at once so that net/http's per-request
+// state is freed.
 func (a *API) serveGateway(w http.ResponseWriter, r *http.Request) {
 	if a.hub == nil {
 		http.Error(w, "the gateway is not enabled on this node", http.StatusServiceUnavailable)
 		return
 	}
 	q := r.URL.Query()
-	ws, err := upgrader.Upgrade(w, r, nil)
+	hj := &readerHijacker{ResponseWriter: w}
+	ws, err := upgrader.Upgrade(hj, r, nil)
 	if err != nil {
 		return // Upgrade answered with an HTTP error
 	}
-	c := newGatewayConn(a, ws, q.Get("compress") != "0")
+	c := newGatewayConn(a, ws, hj.br, q.Get("compress") != "0")
 	ctx := context.Background()
 	token := q.Get("token")
 	if token == "" {

@@ -1,39 +1,46 @@
 package kook
 
 import (
+	"bufio"
 	"encoding/binary"
 	"encoding/json"
 	"errors"
 	"net"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
 
-	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
 )
 
-// gatewayConn is one gateway socket. Two goroutines serve it: the reader
-// reads the client's signals (gorilla parses the frames) and hands them
-// to the writer, the only one that writes. The writer frames KOOK's
-// signals itself and writes many to the socket at once, which is what
-// makes fan-out cheap; gorilla's own writers are never used, so the two
-// cannot interleave.
+// gatewayConn is one gateway socket. One goroutine, the reader, lives as
+// long as the socket: it reads the client's signals (gorilla parses the
+// frames) and answers them. Deliveries are written by a short-lived writer
+// goroutine that the session's Notify starts when some are waiting and
+// that ends once they are written, so an idle connection costs one parked
+// goroutine. Writes are serialized by wmu. KOOK's signals are framed here
+// and many are written to the socket at once, which is what makes fan-out
+// cheap; gorilla's own writers are never used.
 type gatewayConn struct {
 	a        *API
 	ws       *websocket.Conn
 	nc       net.Conn
+	br       *bufio.Reader // what ws reads through
+	sess     *realtime.Session
+	userID   int64
 	compress bool
-	user     chat.User
 	// verifyToken is the bot's verify token, which KOOK puts in every d.
 	verifyToken string
 
-	ctrl    chan ctrlMsg
-	readEnd chan struct{} // closed when the reader stops
-	writEnd chan struct{} // closed when the writer stops
+	// wake counts the calls for a writer since the running one last
+	// looked; the call that raises it from 0 starts one.
+	wake atomic.Int32
 
-	sent int64 // newest sn written; writer only
+	wmu    sync.Mutex // held while writing; guards closed and sent
+	closed bool       // the socket is closed (or closing): nothing more is written
+	sent   int64      // newest sn written
 }
 
 type ctrlKind uint8
@@ -50,8 +57,13 @@ type ctrlMsg struct {
 	payload string
 }
 
-func newGatewayConn(a *API, ws *websocket.Conn, compress bool) *gatewayConn {
-	return &gatewayConn{a: a, ws: ws, nc: ws.UnderlyingConn(), compress: compress}
+// batchSize is how many deliveries the writer takes at a time.
+const batchSize = 128
+
+var batchPool = sync.Pool{New: func() any { b := make([]realtime.Delivery, 0, batchSize); return &b }}
+
+func newGatewayConn(a *API, ws *websocket.Conn, br *bufio.Reader, compress bool) *gatewayConn {
+	return &gatewayConn{a: a, ws: ws, nc: ws.UnderlyingConn(), br: br, compress: compress}
 }
 
 // signal is a frame other than an event.
@@ -105,128 +117,172 @@ func (c *gatewayConn) appendClose(o *out, code int, reason string) {
 	o.b = append(o.b, reason...)
 }
 
-// start sends HELLO and runs the connection.
+// start sends HELLO, then (on a resume) everything missed and RESUME ACK,
+// and hands the connection to its reader and to the session's wake-ups.
+// It runs on the handler's goroutine, which ends after it. The session
+// outlives the socket for the retention window, so the client can resume.
 func (c *gatewayConn) start(sess *realtime.Session, resuming bool) {
-	c.user = sess.User()
-	c.ctrl = make(chan ctrlMsg, 4)
-	c.readEnd, c.writEnd = make(chan struct{}), make(chan struct{})
+	c.sess, c.userID = sess, sess.User().ID
+	c.wmu.Lock()
+	if !c.hello(resuming) {
+		c.shut()
+	}
+	c.wmu.Unlock()
+	sess.Notify(c.kick)
 	go c.readLoop()
-	go c.writeLoop(sess, resuming)
+}
+
+// hello writes HELLO and, on a resume, the deliveries missed and RESUME
+// ACK; false: the socket failed. wmu is held.
+func (c *gatewayConn) hello(resuming bool) bool {
+	o := getOut()
+	id := c.sess.ID()
+	c.appendSignal(o, 1, map[string]any{"code": 0, "session_id": id, "sessionId": id})
+	err := c.flush(o)
+	putOut(o)
+	if err != nil {
+		return false
+	}
+	if !resuming {
+		return true
+	}
+	if c.drain() != nil {
+		return false
+	}
+	return c.sendSignal(6, map[string]any{"session_id": id}) == nil
+}
+
+// kick is the session's Notify: deliveries may be waiting, or the
+// attachment ended. It starts a writer unless one is running.
+func (c *gatewayConn) kick() {
+	if c.wake.Add(1) == 1 {
+		go c.writeLoop()
+	}
+}
+
+// writeLoop writes what is waiting and ends; a kick while it runs makes it
+// look again. When the attachment has ended it closes the socket, telling
+// the client why.
+func (c *gatewayConn) writeLoop() {
+	for {
+		n := c.wake.Load()
+		c.wmu.Lock()
+		if !c.closed {
+			if err := c.drain(); err != nil {
+				c.closeFor(err)
+				c.shut()
+			}
+		}
+		c.wmu.Unlock()
+		if c.wake.Add(-n) == 0 {
+			return
+		}
+	}
+}
+
+// shut ends the attachment and closes the socket, once; the reader then
+// stops. wmu is held.
+func (c *gatewayConn) shut() {
+	if c.closed {
+		return
+	}
+	c.closed = true
+	c.sess.Detach()
+	c.a.gateways.remove(c.userID, c.sess)
+	_ = c.nc.Close()
 }
 
 // readLoop takes the client's signals, text or binary, until the socket
-// fails or stays silent for the idle timeout.
+// fails or stays silent for the idle timeout, and answers them.
 func (c *gatewayConn) readLoop() {
-	defer close(c.readEnd)
+	defer func() {
+		c.wmu.Lock()
+		c.shut()
+		c.wmu.Unlock()
+		c.a.presence.drop(c.userID)
+	}()
 	c.ws.SetReadLimit(64 << 10)
 	c.ws.SetPingHandler(func(p string) error {
-		select {
-		case c.ctrl <- ctrlMsg{kind: ctrlWSPing, payload: p}:
-		default: // a client that floods pings goes without pongs
-		}
+		c.do(ctrlMsg{kind: ctrlWSPing, payload: p})
 		return nil
 	})
 	c.ws.SetCloseHandler(func(int, string) error { return nil })
 	for {
 		_ = c.ws.SetReadDeadline(time.Now().Add(c.a.idleTimeout))
-		_, data, err := c.ws.ReadMessage()
-		if err != nil {
-			return
+		// An idle connection waits here for the client's next frame
+		// rather than deep in gorilla, so that its stack can shrink to
+		// the smallest size.
+		if c.br != nil && c.br.Buffered() == 0 {
+			if _, err := c.br.Peek(1); err != nil {
+				return
+			}
 		}
-		var f struct {
-			S  int    `json:"s"`
-			SN *int64 `json:"sn"`
-		}
-		if json.Unmarshal(data, &f) != nil {
-			continue
-		}
-		m := ctrlMsg{sn: -1}
-		if f.SN != nil {
-			m.sn = *f.SN
-		}
-		switch f.S {
-		case 2:
-			m.kind = ctrlPing
-		case 4:
-			m.kind = ctrlResume
-		default:
-			continue // NACK (s=7) and anything else: nothing to do
-		}
-		select {
-		case c.ctrl <- m:
-		case <-c.writEnd:
+		if !c.readSignal() {
 			return
 		}
 	}
 }
 
-// batchSize is how many deliveries the writer takes at a time.
-const batchSize = 128
-
-// writeLoop sends HELLO, then (on a resume) everything missed and RESUME
-// ACK, then live deliveries and answers to the client's signals, until
-// the socket or the attachment ends. The session outlives the socket for
-// the retention window, so the client can resume.
-func (c *gatewayConn) writeLoop(sess *realtime.Session, resuming bool) {
-	defer func() {
-		sess.Detach()
-		c.a.gateways.remove(c.user.ID, sess)
-		_ = c.nc.Close()
-		close(c.writEnd)
-		<-c.readEnd
-		c.a.presence.drop(c.user.ID)
-	}()
-	o := getOut()
-	id := sess.ID()
-	c.appendSignal(o, 1, map[string]any{"code": 0, "session_id": id, "sessionId": id})
-	err := c.flush(o)
-	putOut(o)
+// readSignal reads one frame and answers it; false: the connection is
+// over.
+func (c *gatewayConn) readSignal() bool {
+	_, data, err := c.ws.ReadMessage()
 	if err != nil {
-		return
+		return false
 	}
-	var batch []realtime.Delivery
-	if resuming {
-		if batch, err = c.drain(sess, batch); err != nil {
-			return
-		}
-		if c.sendSignal(6, map[string]any{"session_id": id}) != nil {
-			return
-		}
+	var f struct {
+		S  int    `json:"s"`
+		SN *int64 `json:"sn"`
 	}
-	for {
-		select {
-		case <-sess.Ready():
-			if batch, err = c.drain(sess, batch); err != nil {
-				c.closeFor(err)
-				return
-			}
-		case m := <-c.ctrl:
-			if !c.answer(sess, m) {
-				return
-			}
-		case <-sess.Done():
-			c.closeFor(sess.Err())
-			return
-		case <-c.readEnd:
-			return
-		}
+	if json.Unmarshal(data, &f) != nil {
+		return true
 	}
+	m := ctrlMsg{sn: -1}
+	if f.SN != nil {
+		m.sn = *f.SN
+	}
+	switch f.S {
+	case 2:
+		m.kind = ctrlPing
+	case 4:
+		m.kind = ctrlResume
+	default:
+		return true // NACK (s=7) and anything else: nothing to do
+	}
+	return c.do(m)
 }
 
-// drain writes every delivery waiting, in batches.
-func (c *gatewayConn) drain(sess *realtime.Session, batch []realtime.Delivery) ([]realtime.Delivery, error) {
+// do answers one client signal; false: the connection is over.
+func (c *gatewayConn) do(m ctrlMsg) bool {
+	c.wmu.Lock()
+	defer c.wmu.Unlock()
+	if c.closed {
+		return false
+	}
+	if !c.answer(c.sess, m) {
+		c.shut()
+		return false
+	}
+	return true
+}
+
+// drain writes every delivery waiting, in batches; it fails once the
+// attachment has ended. wmu is held.
+func (c *gatewayConn) drain() error {
+	bp := batchPool.Get().(*[]realtime.Delivery)
+	defer batchPool.Put(bp)
 	for {
-		var err error
-		batch, err = sess.Take(batch[:0], batchSize)
+		batch, err := c.sess.Take((*bp)[:0], batchSize)
 		if len(batch) > 0 {
 			if werr := c.writeDeliveries(batch); werr != nil {
-				return batch, werr
+				err = werr
 			}
 		}
 		n := len(batch)
 		clear(batch) // do not keep events alive
+		*bp = batch[:0]
 		if err != nil || n < batchSize {
-			return batch, err
+			return err
 		}
 	}
 }
@@ -235,7 +291,7 @@ func (c *gatewayConn) writeDeliveries(ds []realtime.Delivery) error {
 	o := getOut()
 	defer putOut(o)
 	for _, d := range ds {
-		v := c.a.frameOf(d.Event).variant(c.user.ID)
+		v := c.a.frameOf(d.Event).variant(c.userID)
 		o.b, o.scratch = appendEventFrame(o.b, v, c.compress, c.verifyToken, d.SN, o.scratch)
 		if d.SN > c.sent {
 			c.sent = d.SN
