@@ -25,6 +25,7 @@ import (
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
 	"github.com/chatd/chatd/internal/store/postgres"
+	"github.com/chatd/chatd/internal/webhook"
 )
 
 // shutdownTimeout bounds how long in-flight requests may finish after a
@@ -100,17 +101,21 @@ func serve(args []string, stderr io.Writer) error {
 	defer closeBus()
 	hubOpts := realtime.Options{Retention: resumeWindow, Logger: log}
 	hookOpts := kook.WebhookOptions{Registerer: metrics, Logger: log}
+	lanyingHookOpts := lanying.WebhookOptions{Logger: log}
 	if bus != nil {
 		// Another node may commit a message and die before its event
 		// leaves: the hub looks for such tails in the store.
 		hubOpts.TailCheck = time.Second
 		if pg, ok := store.(*postgres.Store); ok {
 			hookOpts.Leases = pg.Leases()
+			lanyingHookOpts.Leases = pg.Leases()
 		}
 	}
 	hub := realtime.NewHub(hubOpts)
 	defer hub.Close()
 	hooks := kook.NewWebhooks(hookOpts)
+	lanyingHooks := lanying.NewWebhooks(lanyingHookOpts)
+	yhooks := yunhu.NewWebhooks(webhook.Options{Registerer: metrics, Logger: log, Leases: hookOpts.Leases})
 	var svc *chat.Service
 	var pub chat.Publisher = hub
 	var relay *realtime.Relay
@@ -118,7 +123,12 @@ func serve(args []string, stderr io.Writer) error {
 		relay = realtime.NewRelay(hub, bus, func(e chat.Event) { svc.ForgetChanged(e) })
 		pub = relay
 	}
-	svc = chat.NewService(store, chat.WithNode(node), chat.WithPublisher(pub), chat.WithWebhooks(hooks))
+	// The tap sees each message committed on this node once, for apps'
+	// message webhooks.
+	pub = lanyingHooks.Tap(pub)
+	svc = chat.NewService(store, chat.WithNode(node), chat.WithPublisher(pub),
+		chat.WithAppWebhooks(lanyingHooks), chat.WithWebhooks(hooks),
+		chat.WithWebhooks(yhooks))
 	hub.Bind(svc)
 	if relay != nil {
 		if err := relay.Start(context.Background()); err != nil {
@@ -131,13 +141,21 @@ func serve(args []string, stderr io.Writer) error {
 	kook.New(svc, kook.WithPublicURL(*publicURL), kook.WithHub(hub), kook.WithLogger(log),
 		kook.WithWebhooks(hooks)).Register(mux)
 	admin.New(svc, token).Register(mux)
-	lanying.New(svc, lanying.WithLogger(log)).Register(mux)
-	yunhu.New(svc, yunhu.WithLogger(log), yunhu.WithHub(hub)).Register(mux)
+	lanying.New(svc, lanying.WithLogger(log), lanying.WithWebhooks(lanyingHooks)).Register(mux)
+	yunhu.New(svc, yunhu.WithLogger(log), yunhu.WithHub(hub), yunhu.WithWebhooks(yhooks)).Register(mux)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(metrics, promhttp.HandlerOpts{}))
 	// Deferred after the hub's Close, so it runs before it: delivery stops
 	// (its outbox stays for the next start), then the hub, then the store.
 	defer hooks.Close()
+	defer lanyingHooks.Close()
+	if err := lanyingHooks.Start(context.Background()); err != nil {
+		return err
+	}
+	defer yhooks.Close()
 	if err := hooks.Start(context.Background()); err != nil {
+		return err
+	}
+	if err := yhooks.Start(context.Background()); err != nil {
 		return err
 	}
 	srv := &http.Server{

@@ -29,6 +29,11 @@ const (
 	// EventButtonClicked: ActorID clicked a button of Message, a bot's
 	// message; the event goes to that bot (UserID) only, with Value.
 	EventButtonClicked
+	// EventGroupMemberJoined: UserID joined group Chat (ActorID added it).
+	EventGroupMemberJoined
+	// EventGroupMemberLeft: UserID left group Chat, or was removed by
+	// ActorID. The group's members are told, and the one who left.
+	EventGroupMemberLeft
 )
 
 // Event describes one committed change. It is published only after the

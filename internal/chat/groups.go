@@ -129,7 +129,7 @@ func (s *Service) AddGroupMembers(ctx context.Context, actor User, chatID int64,
 		forget(s.dir, s.dir.groups, [2]int64{chatID, id})
 		out[id] = added
 		if added {
-			s.publish(ctx, Event{Kind: EventMemberJoined, Chat: a.chat, UserID: id, ActorID: actor.ID})
+			s.publish(ctx, Event{Kind: EventGroupMemberJoined, Chat: a.chat, UserID: id, ActorID: actor.ID})
 		}
 	}
 	return out, nil
@@ -153,7 +153,17 @@ func (s *Service) LeaveGroup(ctx context.Context, actor User, chatID int64) erro
 		return err
 	}
 	if removed {
-		s.publish(ctx, Event{Kind: EventMemberLeft, Chat: a.chat, UserID: actor.ID, ActorID: actor.ID})
+		s.publish(ctx, Event{Kind: EventGroupMemberLeft, Chat: a.chat, UserID: actor.ID, ActorID: actor.ID})
 	}
 	return nil
+}
+
+// GroupMemberOf returns userID's membership of group chatID, which actor
+// must belong to: a face shows the sender's level next to a message. It
+// reads the directory cache.
+func (s *Service) GroupMemberOf(ctx context.Context, actor User, chatID, userID int64) (GroupMember, error) {
+	if _, err := s.groupMember(ctx, chatID, actor.ID); err != nil {
+		return GroupMember{}, err
+	}
+	return s.groupMember(ctx, chatID, userID)
 }

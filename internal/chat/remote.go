@@ -13,5 +13,7 @@ func (s *Service) ForgetChanged(e Event) {
 	case EventMemberJoined, EventMemberUpdated, EventMemberLeft:
 		forget(s.dir, s.dir.members, [2]int64{e.Chat.GuildID, e.UserID})
 		forget(s.dir, s.dir.roles, e.Chat.GuildID)
+	case EventGroupMemberJoined, EventGroupMemberLeft:
+		forget(s.dir, s.dir.groups, [2]int64{e.Chat.ID, e.UserID})
 	}
 }

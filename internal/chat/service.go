@@ -13,7 +13,8 @@ type Service struct {
 	store    Store
 	ids      *IDGen
 	pub      Publisher
-	webhooks WebhookFace
+	appHooks AppWebhookFace
+	webhooks map[string]WebhookFace // by face
 	now      func() time.Time
 	nonceTTL time.Duration
 

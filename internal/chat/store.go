@@ -22,6 +22,7 @@ type Store interface {
 	HiddenStore
 	DownloadStore
 	AppStore
+	AppWebhookStore
 	Close() error
 }
 

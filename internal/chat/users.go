@@ -50,15 +50,15 @@ func (s *Service) CreateUser(ctx context.Context, in NewUser) (User, string, err
 	return u, token, nil
 }
 
-// Authenticate returns the user a token belongs to.
+// Authenticate returns the user a token belongs to: an operator-issued
+// token or a login token.
 func (s *Service) Authenticate(ctx context.Context, token string) (User, error) {
 	if token == "" {
 		return User{}, ErrUnauthenticated
 	}
-	u, err := s.userByToken(ctx, HashToken(token))
-	if errors.Is(err, ErrNotFound) {
-		return User{}, ErrUnauthenticated
-	}
+	// A login token (Lanying's /token/*) works on every face, as the
+	// operator's tokens do.
+	u, _, err := s.sessionByToken(ctx, HashToken(token))
 	return u, err
 }
 

@@ -16,10 +16,28 @@ type Webhook struct {
 	URL         string
 	VerifyToken string
 	EncryptKey  string
+	// Face is the face whose event format the bot receives (WebhookFaceKOOK
+	// or WebhookFaceYunhu). Stores keep it as given; the Service reads ""
+	// as WebhookFaceKOOK.
+	Face string
 }
 
 // Enabled reports whether the bot is in webhook mode.
 func (w Webhook) Enabled() bool { return w.URL != "" }
+
+// Faces a callback configuration may name.
+const (
+	WebhookFaceKOOK  = "kook" // the default
+	WebhookFaceYunhu = "yunhu"
+)
+
+// withFace fills in the default face.
+func (w Webhook) withFace() Webhook {
+	if w.Face == "" {
+		w.Face = WebhookFaceKOOK
+	}
+	return w
+}
 
 // WebhookDelivery is one event waiting in a bot's webhook outbox. The
 // payload is opaque to the core and the store: the face that renders it
@@ -47,7 +65,8 @@ const (
 type WebhookStore interface {
 	// SetWebhook stores userID's configuration; a zero Webhook removes it.
 	// A configuration without URL also drops the user's pending outbox
-	// deliveries, in the same transaction. An unknown user is NotFound.
+	// deliveries, in the same transaction, and so does a change of Face
+	// (they are in the old face's format). An unknown user is NotFound.
 	SetWebhook(ctx context.Context, userID int64, w Webhook) error
 	// Webhook returns userID's configuration, the zero Webhook when it has
 	// none.
@@ -71,19 +90,32 @@ type WebhookStore interface {
 // WhatWebhook is the NotFound kind of a missing callback configuration.
 const WhatWebhook = "webhook"
 
-// WebhookFace is the face that speaks to callback URLs (KOOK's webhook).
-// The core decides what a valid configuration is; the face proves a URL
-// answers and learns of every stored change.
+// WebhookFace is a face that speaks to callback URLs (KOOK's webhook,
+// Yunhu's event subscription). The core decides what a valid configuration
+// is; the face proves a URL answers and learns of every stored change.
 type WebhookFace interface {
+	// Face is the configuration's face this one delivers (WebhookFaceKOOK,
+	// WebhookFaceYunhu).
+	Face() string
 	// Challenge proves that w.URL answers for user; it returns why not.
 	Challenge(ctx context.Context, user User, w Webhook) error
-	// WebhookChanged is told of user's configuration after it was stored.
+	// WebhookChanged is told of user's configuration after it was stored,
+	// whatever its face: a face stops delivering to a bot whose
+	// configuration now names another face.
 	WebhookChanged(ctx context.Context, user User, w Webhook)
 }
 
-// WithWebhooks lets the Service accept callback URLs, proven and delivered
-// by f. Without it only verify tokens can be set.
-func WithWebhooks(f WebhookFace) Option { return func(s *Service) { s.webhooks = f } }
+// WithWebhooks lets the Service accept callback URLs of f's face, proven
+// and delivered by f; give it once per face. Without it only verify tokens
+// can be set.
+func WithWebhooks(f WebhookFace) Option {
+	return func(s *Service) {
+		if s.webhooks == nil {
+			s.webhooks = map[string]WebhookFace{}
+		}
+		s.webhooks[f.Face()] = f
+	}
+}
 
 // WebhookUpdate changes a callback configuration; nil fields keep their
 // value. An empty URL leaves webhook mode.
@@ -91,6 +123,7 @@ type WebhookUpdate struct {
 	URL         *string
 	VerifyToken *string
 	EncryptKey  *string
+	Face        *string
 }
 
 // SetWebhook updates the callback configuration of a bot. A configuration
@@ -107,6 +140,11 @@ func (s *Service) SetWebhook(ctx context.Context, userID int64, up WebhookUpdate
 	if err != nil {
 		return User{}, Webhook{}, err
 	}
+	w = w.withFace()
+	if up.Face != nil {
+		w.Face = *up.Face
+		w = w.withFace() // "" is the default
+	}
 	if up.URL != nil {
 		w.URL = *up.URL
 	}
@@ -119,11 +157,15 @@ func (s *Service) SetWebhook(ctx context.Context, userID int64, up WebhookUpdate
 	if err := validWebhook(w); err != nil {
 		return User{}, Webhook{}, err
 	}
+	if w == (Webhook{Face: WebhookFaceKOOK}) {
+		w = Webhook{} // nothing set: no configuration
+	}
 	if w.Enabled() {
-		if s.webhooks == nil {
-			return User{}, Webhook{}, invalid(webhookFieldURL, "this server does not deliver webhooks")
+		face := s.webhooks[w.Face]
+		if face == nil {
+			return User{}, Webhook{}, invalid(webhookFieldURL, "this server does not deliver %s webhooks", w.Face)
 		}
-		if err := s.webhooks.Challenge(ctx, u, w); err != nil {
+		if err := face.Challenge(ctx, u, w); err != nil {
 			if ctxErr := ctx.Err(); ctxErr != nil {
 				return User{}, Webhook{}, ctxErr
 			}
@@ -133,13 +175,17 @@ func (s *Service) SetWebhook(ctx context.Context, userID int64, up WebhookUpdate
 	if err := s.store.SetWebhook(ctx, userID, w); err != nil {
 		return User{}, Webhook{}, err
 	}
-	if s.webhooks != nil {
-		s.webhooks.WebhookChanged(ctx, u, w)
+	w = w.withFace()
+	for _, f := range s.webhooks {
+		f.WebhookChanged(ctx, u, w)
 	}
 	return u, w, nil
 }
 
 func validWebhook(w Webhook) error {
+	if w.Face != WebhookFaceKOOK && w.Face != WebhookFaceYunhu {
+		return invalid("face", "unknown face %q: %q or %q", w.Face, WebhookFaceKOOK, WebhookFaceYunhu)
+	}
 	if w.URL != "" {
 		if len(w.URL) > maxWebhookURL {
 			return invalid(webhookFieldURL, "at most %d bytes", maxWebhookURL)
@@ -166,13 +212,15 @@ func validWebhook(w Webhook) error {
 
 // Webhook returns a user's callback configuration (zero when none).
 func (s *Service) Webhook(ctx context.Context, userID int64) (Webhook, error) {
-	return s.store.Webhook(ctx, userID)
+	w, err := s.store.Webhook(ctx, userID)
+	return w.withFace(), err
 }
 
 // The methods below serve the webhook deliverer of a face.
 
-// WebhookBots lists the bots in webhook mode with their configurations.
-func (s *Service) WebhookBots(ctx context.Context) (map[int64]Webhook, error) {
+// WebhookBots lists the bots in webhook mode whose configuration names
+// face, with their configurations.
+func (s *Service) WebhookBots(ctx context.Context, face string) (map[int64]Webhook, error) {
 	ids, err := s.store.WebhookUsers(ctx)
 	if err != nil {
 		return nil, err
@@ -190,7 +238,7 @@ func (s *Service) WebhookBots(ctx context.Context) (map[int64]Webhook, error) {
 		if err != nil {
 			return nil, err
 		}
-		if w.Enabled() {
+		if w = w.withFace(); w.Enabled() && w.Face == face {
 			out[id] = w
 		}
 	}

@@ -153,7 +153,8 @@ func (h *Hub) observe(e *chat.Event) {
 	case chat.EventMessageCreated, chat.EventMessageUpdated, chat.EventMessageDeleted,
 		chat.EventReactionAdded, chat.EventReactionRemoved, chat.EventMessagePinned,
 		chat.EventMessageUnpinned, chat.EventChannelCreated, chat.EventChannelUpdated,
-		chat.EventChannelDeleted, chat.EventButtonClicked:
+		chat.EventChannelDeleted, chat.EventButtonClicked,
+		chat.EventGroupMemberJoined, chat.EventGroupMemberLeft:
 		// Channel changes are handled by the chat's own worker, in order.
 		return
 	case chat.EventMemberJoined:
@@ -195,6 +196,15 @@ func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Ev
 	case chat.EventMemberLeft:
 		// The one who left is told too, though it sees the guild no more.
 		users := h.guildMembers(e.Chat.GuildID)
+		for _, ue := range h.onlineUsers(e.UserID) {
+			if !slices.Contains(users, ue) {
+				users = append(users, ue)
+			}
+		}
+		return users
+	case chat.EventGroupMemberLeft:
+		// The group's members (the core forgot the one who left), and it.
+		users := h.groupAudience(ctx, core, e.Chat)
 		for _, ue := range h.onlineUsers(e.UserID) {
 			if !slices.Contains(users, ue) {
 				users = append(users, ue)

@@ -25,15 +25,18 @@ import (
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/realtime"
 	"github.com/chatd/chatd/internal/store/sqlite"
+	"github.com/chatd/chatd/internal/webhook"
 )
 
 // Env is one running server with a fresh database.
 type Env struct {
-	URL        string
-	Service    *chat.Service
-	Hub        *realtime.Hub
-	Webhooks   *kook.Webhooks
-	AdminToken string
+	URL      string
+	Service  *chat.Service
+	Hub      *realtime.Hub
+	Webhooks *kook.Webhooks
+	// LanyingWebhooks delivers apps' message webhooks.
+	LanyingWebhooks *lanying.Webhooks
+	AdminToken      string
 
 	t         testing.TB
 	client    *http.Client
@@ -65,6 +68,8 @@ type Config struct {
 	KOOK     []kook.Option
 	// Webhooks configures webhook delivery (retry waits, timeouts).
 	Webhooks kook.WebhookOptions
+	// LanyingWebhooks configures apps' message webhooks.
+	LanyingWebhooks lanying.WebhookOptions
 	// Dir is the data directory holding the database (default a new
 	// t.TempDir()): a second Env on the same Dir, after Close of the
 	// first, sees what the first stored.
@@ -83,8 +88,11 @@ func NewWith(t testing.TB, cfg Config) *Env {
 		t.Fatalf("testenv: open store: %v", err)
 	}
 	hub := realtime.NewHub(cfg.Realtime)
+	lhooks := lanying.NewWebhooks(cfg.LanyingWebhooks)
 	hooks := kook.NewWebhooks(cfg.Webhooks)
-	svc := chat.NewService(store, append([]chat.Option{chat.WithPublisher(hub), chat.WithWebhooks(hooks)}, cfg.Chat...)...)
+	yhooks := yunhu.NewWebhooks(webhook.Options{Timeout: cfg.Webhooks.Timeout, Retries: cfg.Webhooks.Retries})
+	svc := chat.NewService(store, append([]chat.Option{chat.WithPublisher(lhooks.Tap(hub)), chat.WithAppWebhooks(lhooks), chat.WithWebhooks(hooks),
+		chat.WithWebhooks(yhooks)}, cfg.Chat...)...)
 	hub.Bind(svc)
 	token := rand.Text()
 	mux := http.NewServeMux()
@@ -93,18 +101,26 @@ func NewWith(t testing.TB, cfg Config) *Env {
 	kopts := append([]kook.Option{kook.WithPublicURL(url), kook.WithHub(hub), kook.WithWebhooks(hooks)}, cfg.KOOK...)
 	kook.New(svc, kopts...).Register(mux)
 	admin.New(svc, token).Register(mux)
-	lanying.New(svc).Register(mux)
-	yunhu.New(svc, yunhu.WithHub(hub)).Register(mux)
+	lanying.New(svc, lanying.WithWebhooks(lhooks)).Register(mux)
+	if err := lhooks.Start(context.Background()); err != nil {
+		t.Fatalf("testenv: start lanying webhooks: %v", err)
+	}
+	yunhu.New(svc, yunhu.WithHub(hub), yunhu.WithWebhooks(yhooks)).Register(mux)
 	if err := hooks.Start(context.Background()); err != nil {
 		t.Fatalf("testenv: start webhooks: %v", err)
 	}
+	if err := yhooks.Start(context.Background()); err != nil {
+		t.Fatalf("testenv: start yunhu webhooks: %v", err)
+	}
 	srv.Start()
-	e := &Env{URL: srv.URL, Service: svc, Hub: hub, Webhooks: hooks, AdminToken: token, t: t, client: srv.Client(),
+	e := &Env{URL: srv.URL, Service: svc, Hub: hub, Webhooks: hooks, LanyingWebhooks: lhooks, AdminToken: token, t: t, client: srv.Client(),
 		bots: map[string]bool{}}
 	e.close = func() {
 		srv.CloseClientConnections()
 		srv.Close()
 		hooks.Close()
+		lhooks.Close()
+		yhooks.Close()
 		hub.Close()
 		if err := store.Close(); err != nil {
 			t.Errorf("testenv: close store: %v", err)

@@ -34,6 +34,7 @@ func New(svc *chat.Service, token string) *API {
 func (a *API) Register(mux *http.ServeMux) {
 	mux.HandleFunc("GET "+Prefix+"/health", a.health)
 	mux.Handle("POST "+Prefix+"/apps", a.guard(a.createApp))
+	mux.Handle("PATCH "+Prefix+"/apps/{app_id}", a.guard(a.patchApp))
 	mux.Handle("POST "+Prefix+"/users", a.guard(a.createUser))
 	mux.Handle("GET "+Prefix+"/users/{id}", a.guard(a.getUser))
 	mux.Handle("PATCH "+Prefix+"/users/{id}", a.guard(a.patchUser))

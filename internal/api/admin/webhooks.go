@@ -14,11 +14,12 @@ type userSettingsJSON struct {
 	WebhookURL    string `json:"webhook_url"`
 	VerifyToken   string `json:"verify_token"`
 	EncryptKeySet bool   `json:"encrypt_key_set"`
+	Face          string `json:"face"` // whose event format the webhook receives
 }
 
 func renderSettings(u chat.User, w chat.Webhook) userSettingsJSON {
 	out := userSettingsJSON{userJSON: renderUser(u), Mode: "websocket", WebhookURL: w.URL,
-		VerifyToken: w.VerifyToken, EncryptKeySet: w.EncryptKey != ""}
+		VerifyToken: w.VerifyToken, EncryptKeySet: w.EncryptKey != "", Face: w.Face}
 	if w.Enabled() {
 		out.Mode = "webhook"
 	}
@@ -26,7 +27,8 @@ func renderSettings(u chat.User, w chat.Webhook) userSettingsJSON {
 }
 
 // patchUser changes a bot's callback configuration. Absent fields keep
-// their value; an empty webhook_url returns the bot to websocket mode.
+// their value; an empty webhook_url returns the bot to websocket mode;
+// face ("kook", the default, or "yunhu") picks the events' format.
 // With a URL, chatd sends the challenge first and stores nothing unless it
 // is answered.
 func (a *API) patchUser(w http.ResponseWriter, r *http.Request) error {
@@ -38,12 +40,13 @@ func (a *API) patchUser(w http.ResponseWriter, r *http.Request) error {
 		WebhookURL  *string `json:"webhook_url"`
 		VerifyToken *string `json:"verify_token"`
 		EncryptKey  *string `json:"encrypt_key"`
+		Face        *string `json:"face"`
 	}
 	if err := decode(w, r, &in); err != nil {
 		return err
 	}
 	u, hook, err := a.svc.SetWebhook(r.Context(), id, chat.WebhookUpdate{URL: in.WebhookURL,
-		VerifyToken: in.VerifyToken, EncryptKey: in.EncryptKey})
+		VerifyToken: in.VerifyToken, EncryptKey: in.EncryptKey, Face: in.Face})
 	if err != nil {
 		return err
 	}

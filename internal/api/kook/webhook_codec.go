@@ -9,7 +9,6 @@ import (
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
-	"io"
 	"net/url"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -78,8 +77,6 @@ func encryptWebhook(plain []byte, key string) ([]byte, error) {
 
 // newChallenge is a random challenge string.
 func newChallenge() string { return rand.Text()[:16] }
-
-func bytesReader(b []byte) io.Reader { return bytes.NewReader(b) }
 
 func jsonMarshal(v any) ([]byte, error) {
 	var buf bytes.Buffer

@@ -17,13 +17,18 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 		if err := tx.QueryRow(ctx, `SELECT 1 FROM users WHERE id = $1`, userID).Scan(&one); err != nil {
 			return notFoundIfNoRows(err, chat.WhatUser)
 		}
+		// Pending deliveries are in the old face's format.
+		if _, err := tx.Exec(ctx, `DELETE FROM webhook_outbox WHERE user_id = $1
+			AND EXISTS (SELECT 1 FROM webhooks WHERE user_id = $1 AND face <> $2)`, userID, wh.Face); err != nil {
+			return err
+		}
 		if wh == (chat.Webhook{}) {
 			if _, err := tx.Exec(ctx, `DELETE FROM webhooks WHERE user_id = $1`, userID); err != nil {
 				return err
 			}
-		} else if _, err := tx.Exec(ctx, `INSERT INTO webhooks (user_id, url, verify_token, encrypt_key) VALUES ($1, $2, $3, $4)
+		} else if _, err := tx.Exec(ctx, `INSERT INTO webhooks (user_id, url, verify_token, encrypt_key, face) VALUES ($1, $2, $3, $4, $5)
 			ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, verify_token = excluded.verify_token,
-			encrypt_key = excluded.encrypt_key`, userID, wh.URL, wh.VerifyToken, wh.EncryptKey); err != nil {
+			encrypt_key = excluded.encrypt_key, face = excluded.face`, userID, wh.URL, wh.VerifyToken, wh.EncryptKey, wh.Face); err != nil {
 			return mapErr(err, "webhook")
 		}
 		if !wh.Enabled() {
@@ -36,8 +41,8 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 
 func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error) {
 	var wh chat.Webhook
-	err := s.pool.QueryRow(ctx, `SELECT url, verify_token, encrypt_key FROM webhooks WHERE user_id = $1`, userID).
-		Scan(&wh.URL, &wh.VerifyToken, &wh.EncryptKey)
+	err := s.pool.QueryRow(ctx, `SELECT url, verify_token, encrypt_key, face FROM webhooks WHERE user_id = $1`, userID).
+		Scan(&wh.URL, &wh.VerifyToken, &wh.EncryptKey, &wh.Face)
 	if errors.Is(err, pgx.ErrNoRows) {
 		return chat.Webhook{}, nil
 	}

@@ -14,13 +14,18 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 		if ok, err := w.exists(`SELECT 1 FROM users WHERE id = ?`, userID); err != nil || !ok {
 			return orNotFound(err, chat.WhatUser)
 		}
+		// Pending deliveries are in the old face's format.
+		if _, err := w.exec(`DELETE FROM webhook_outbox WHERE user_id = ?
+			AND EXISTS (SELECT 1 FROM webhooks WHERE user_id = ? AND face <> ?)`, userID, userID, wh.Face); err != nil {
+			return err
+		}
 		if wh == (chat.Webhook{}) {
 			if _, err := w.exec(`DELETE FROM webhooks WHERE user_id = ?`, userID); err != nil {
 				return err
 			}
-		} else if _, err := w.exec(`INSERT INTO webhooks (user_id, url, verify_token, encrypt_key) VALUES (?, ?, ?, ?)
+		} else if _, err := w.exec(`INSERT INTO webhooks (user_id, url, verify_token, encrypt_key, face) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (user_id) DO UPDATE SET url = excluded.url, verify_token = excluded.verify_token,
-			encrypt_key = excluded.encrypt_key`, userID, wh.URL, wh.VerifyToken, wh.EncryptKey); err != nil {
+			encrypt_key = excluded.encrypt_key, face = excluded.face`, userID, wh.URL, wh.VerifyToken, wh.EncryptKey, wh.Face); err != nil {
 			return err
 		}
 		if !wh.Enabled() {
@@ -33,8 +38,8 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 
 func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error) {
 	var wh chat.Webhook
-	err := s.queryRow(ctx, `SELECT url, verify_token, encrypt_key FROM webhooks WHERE user_id = ?`, userID).
-		Scan(&wh.URL, &wh.VerifyToken, &wh.EncryptKey)
+	err := s.queryRow(ctx, `SELECT url, verify_token, encrypt_key, face FROM webhooks WHERE user_id = ?`, userID).
+		Scan(&wh.URL, &wh.VerifyToken, &wh.EncryptKey, &wh.Face)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.Webhook{}, nil
 	}

@@ -49,11 +49,13 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"Webhooks", testWebhooks},
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookSNWrap", testWebhookSNWrap},
+		{"WebhookFace", testWebhookFace},
 		{"Groups", testGroups},
 		{"Extra", testExtra},
 		{"HiddenAndTypes", testHiddenAndTypes},
 		{"FileDownloads", testDownloads},
 		{"Apps", testApps},
+		{"AppWebhooks", testAppWebhooks},
 		{"Devices", testDevices},
 		{"GroupMembership", testGroupMembership},
 	}
