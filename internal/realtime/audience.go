@@ -183,7 +183,8 @@ func (h *Hub) observe(e *chat.Event) {
 	}
 }
 
-// audience returns who receives e. Called by the chat's worker only.
+// audience returns who receives e: at Publish, or by the chat's worker for
+// an event rebuilt from the store.
 func (h *Hub) audience(ctx context.Context, core Core, cs *chatState, e *chat.Event) []*userEntry {
 	if e.Message.TempTargetID != 0 && (e.Kind == chat.EventMessageCreated || e.Kind == chat.EventMessageUpdated) {
 		return h.onlineUsers(e.Message.TempTargetID)
@@ -265,6 +266,8 @@ func (h *Hub) guildMembers(gid int64) []*userEntry {
 // channelAudience returns the online users that may view channel c, from
 // the cache when its guild has not changed since.
 func (h *Hub) channelAudience(ctx context.Context, core Core, cs *chatState, c chat.Chat) []*userEntry {
+	cs.audMu.Lock()
+	defer cs.audMu.Unlock()
 	h.mu.RLock()
 	g := h.guilds[c.GuildID]
 	if g == nil {
@@ -300,4 +303,11 @@ func (h *Hub) channelAudience(ctx context.Context, core Core, cs *chatState, c c
 	}
 	cs.aud = a
 	return a.users
+}
+
+// dropAudience makes the channel's next event recompute its audience.
+func (cs *chatState) dropAudience() {
+	cs.audMu.Lock()
+	cs.aud = nil
+	cs.audMu.Unlock()
 }

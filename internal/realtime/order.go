@@ -21,12 +21,15 @@ import (
 // committed, so every earlier one was); a late event at or below the last
 // seq delivered is dropped.
 
-// queued is an inbox entry: an event and its place in the order of every
+// queued is an inbox entry: an event, its place in the order of every
 // Publish of the hub, which tells the sessions opened after it apart from
-// those opened before.
+// those opened before, and its audience, taken when it was published so
+// that a membership change published after it does not reroute it.
 type queued struct {
-	e     *chat.Event
-	stamp uint64
+	e      *chat.Event
+	stamp  uint64
+	users  []*userEntry
+	routed bool // users was taken at Publish (a tail probe's is not)
 }
 
 // chatState is one chat (or, for guild-level events, one guild).
@@ -47,8 +50,10 @@ type chatState struct {
 	chat     chat.Chat // of the last message event, for events rebuilt from the store
 	dead     bool      // the channel was deleted
 	stamp    uint64    // of the entry being delivered
-	aud      *chanAudience
 	log      *eventLog
+
+	audMu sync.Mutex // publishers and the worker share the cached audience
+	aud   *chanAudience
 }
 
 // Repair bounds.
@@ -60,7 +65,7 @@ const (
 
 // Publish queues a committed change for delivery. It never blocks on
 // sessions or the store.
-func (h *Hub) Publish(_ context.Context, e chat.Event) {
+func (h *Hub) Publish(ctx context.Context, e chat.Event) {
 	key := e.Chat.ID
 	if key == 0 {
 		key = -e.Chat.GuildID // guild-level events (member joined)
@@ -78,13 +83,18 @@ func (h *Hub) Publish(_ context.Context, e chat.Event) {
 	}
 	cs := v.(*chatState)
 	cs.lastAt.Store(h.now())
-	h.enqueue(cs, ev)
+	q := queued{e: ev}
+	if core := h.coreOf(); core != nil {
+		q.users, q.routed = h.audience(ctx, core, cs, ev), true
+	}
+	h.enqueue(cs, q)
 }
 
-// enqueue adds ev to the chat's inbox and starts its worker if idle.
-func (h *Hub) enqueue(cs *chatState, ev *chat.Event) {
+// enqueue adds q to the chat's inbox and starts its worker if idle.
+func (h *Hub) enqueue(cs *chatState, q queued) {
 	cs.mu.Lock()
-	cs.inbox = append(cs.inbox, queued{e: ev, stamp: h.stamp.Add(1)})
+	q.stamp = h.stamp.Add(1)
+	cs.inbox = append(cs.inbox, q)
 	start := !cs.running
 	cs.running = true
 	cs.mu.Unlock()
@@ -152,11 +162,12 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []queued) []queu
 					cs.pos, cs.posKnown = e.Chat.LastSeq, true
 				}
 			case chat.EventChannelUpdated:
-				cs.aud = nil
+				cs.dropAudience()
 			}
-			h.emit(ctx, core, cs, e)
+			h.emit(ctx, core, cs, batch[i])
 			if e.Kind == chat.EventChannelDeleted {
-				cs.dead, cs.aud = true, nil
+				cs.dead = true
+				cs.dropAudience()
 			}
 		}
 	}
@@ -190,7 +201,7 @@ func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batc
 		}
 	}
 	cs.stamp = batch[i].stamp
-	h.emit(ctx, core, cs, e)
+	h.emit(ctx, core, cs, batch[i])
 	cs.pos = seq
 	return batch
 }
@@ -218,7 +229,7 @@ func (h *Hub) fillFromBatch(ctx context.Context, core Core, cs *chatState, seq i
 		// A message delivered ahead of its turn was committed before the
 		// one that revealed the gap: it counts as published no later.
 		cs.stamp = min(rest[j].stamp, stamp)
-		h.emit(ctx, core, cs, rest[j].e)
+		h.emit(ctx, core, cs, rest[j])
 		cs.pos = rest[j].e.Message.Seq
 		rest[j] = queued{}
 	}
@@ -262,7 +273,8 @@ func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Even
 func (h *Hub) emitStored(ctx context.Context, core Core, cs *chatState, c chat.Chat, m chat.Message) {
 	c.LastSeq, c.LastMsgAt = m.Seq, m.CreatedAt
 	h.stats.repaired.Add(1)
-	h.emit(ctx, core, cs, &chat.Event{Kind: chat.EventMessageCreated, Chat: c, Message: m, ActorID: m.AuthorID, At: m.CreatedAt})
+	h.emit(ctx, core, cs, queued{e: &chat.Event{Kind: chat.EventMessageCreated, Chat: c, Message: m, ActorID: m.AuthorID,
+		At: m.CreatedAt}})
 	cs.pos = m.Seq
 }
 
@@ -290,9 +302,13 @@ func (h *Hub) startPosition(ctx context.Context, core Core, e *chat.Event) int64
 	return 0
 }
 
-// emit sends e to everyone in its audience.
-func (h *Hub) emit(ctx context.Context, core Core, cs *chatState, e *chat.Event) {
-	users := h.audience(ctx, core, cs, e)
+// emit sends q's event to everyone in its audience: the one taken at
+// Publish, else (an event rebuilt from the store) the current one.
+func (h *Hub) emit(ctx context.Context, core Core, cs *chatState, q queued) {
+	e, users := q.e, q.users
+	if !q.routed {
+		users = h.audience(ctx, core, cs, e)
+	}
 	if len(users) == 0 {
 		return
 	}

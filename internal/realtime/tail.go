@@ -39,7 +39,7 @@ func (h *Hub) CheckTails(all bool) {
 			return true
 		}
 		cs.probedAt.Store(now)
-		h.enqueue(cs, probe)
+		h.enqueue(cs, queued{e: probe})
 		return true
 	})
 }
