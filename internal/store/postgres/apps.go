@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -20,7 +21,7 @@ func appID(id int64) int64 {
 
 func (s *Store) CreateApp(ctx context.Context, a chat.App, adminTokenHash []byte) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO apps (id, name, token_hash, created_at) VALUES ($1, $2, $3, $4)`,
-		a.ID, a.Name, adminTokenHash, ms(a.CreatedAt))
+		a.ID, a.Name, adminTokenHash, storecodec.MS(a.CreatedAt))
 	return mapErr(err, "app")
 }
 
@@ -28,7 +29,7 @@ func oneApp(row pgx.Row) (chat.App, error) {
 	var a chat.App
 	var created int64
 	err := row.Scan(&a.ID, &a.Name, &created)
-	a.CreatedAt = fromMS(created)
+	a.CreatedAt = storecodec.FromMS(created)
 	return a, notFoundIfNoRows(err, chat.WhatApp)
 }
 
@@ -77,7 +78,7 @@ func (s *Store) PutDeviceToken(ctx context.Context, userID int64, guid string, t
 			}
 		}
 		_, err := tx.Exec(ctx, `INSERT INTO device_tokens (token_hash, user_id, sn, created_at) VALUES ($1, $2, $3, $4)`,
-			tokenHash, userID, d.SN, ms(at))
+			tokenHash, userID, d.SN, storecodec.MS(at))
 		return mapErr(err, "token")
 	})
 	return d, err
@@ -90,13 +91,13 @@ func (s *Store) UserByDeviceTokenHash(ctx context.Context, hash []byte) (chat.Us
 	err := s.pool.QueryRow(ctx, `SELECT u.id, u.username, u.nickname, u.avatar, u.bot, u.created_at, u.app_id, t.sn
 		FROM device_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1`, hash).
 		Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID, &sn)
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt = storecodec.FromMS(created)
 	return u, sn, notFoundIfNoRows(err, chat.WhatUser)
 }
 
 func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int32(m.Role), ms(m.JoinedAt))
+		ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int32(m.Role), storecodec.MS(m.JoinedAt))
 	if err != nil {
 		return false, mapErr(err, "group member")
 	}

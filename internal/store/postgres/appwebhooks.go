@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -70,7 +71,7 @@ func (s *Store) AppendAppWebhookDeliveries(ctx context.Context, appID int64, pay
 		// Rows are inserted, and so numbered, in ordinality order.
 		rows, err := tx.Query(ctx, `INSERT INTO app_webhook_outbox (app_id, payload, created_at)
 			SELECT $1, t.payload, $3 FROM unnest($2::bytea[]) WITH ORDINALITY AS t(payload, ord)
-			ORDER BY t.ord RETURNING id`, appID, payloads, ms(at))
+			ORDER BY t.ord RETURNING id`, appID, payloads, storecodec.MS(at))
 		if err != nil {
 			return err
 		}
@@ -108,7 +109,7 @@ func (s *Store) AppWebhookDeliveries(ctx context.Context, appID, afterID int64, 
 		if err := rows.Scan(&d.ID, &d.Payload, &created); err != nil {
 			return nil, err
 		}
-		d.CreatedAt = fromMS(created)
+		d.CreatedAt = storecodec.FromMS(created)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -22,7 +23,7 @@ func scanChat(row pgx.Row, extra ...any) (chat.Chat, error) {
 		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created, &c.AppID}, extra...)
 	err := row.Scan(dest...)
 	c.Kind, c.Type = chat.ChatKind(kind), chat.ChannelType(typ)
-	c.LastMsgAt, c.CreatedAt = fromMS(lastMsg), fromMS(created)
+	c.LastMsgAt, c.CreatedAt = storecodec.FromMS(lastMsg), storecodec.FromMS(created)
 	return c, err
 }
 
@@ -46,7 +47,7 @@ func chatArgs(c chat.Chat) []any {
 		lo, hi = &c.Members[0], &c.Members[1]
 	}
 	return []any{c.ID, int32(c.Kind), nullable(c.GuildID), c.Name, c.Topic, int32(c.Type), c.ParentID, c.Level, c.SlowMode,
-		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt), appID(c.AppID)}
+		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, storecodec.MS(c.LastMsgAt), storecodec.MS(c.CreatedAt), appID(c.AppID)}
 }
 
 func insertChat(ctx context.Context, db execer, c chat.Chat) error {

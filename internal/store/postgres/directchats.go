@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -43,7 +44,7 @@ const (
 // chat's own id: both come from one time-ordered generator, so activity
 // within the same millisecond is still told apart.
 func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([]chat.DirectChatSummary, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) `+directListFrom+` `+directListWhere, userID).Scan(&total); err != nil {
 		return nil, 0, err
@@ -66,7 +67,7 @@ func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([
 		if sum.Chat, err = scanChat(rows, &sum.ReadSeq, &readAt); err != nil {
 			return nil, 0, err
 		}
-		sum.LastReadAt = fromMS(readAt)
+		sum.LastReadAt = storecodec.FromMS(readAt)
 		out = append(out, sum)
 	}
 	return out, total, rows.Err()

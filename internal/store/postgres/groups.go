@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -16,7 +17,7 @@ func (s *Store) CreateGroup(ctx context.Context, c chat.Chat, members []chat.Gro
 		}
 		for _, m := range members {
 			if _, err := tx.Exec(ctx, `INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)`,
-				m.ChatID, m.UserID, int32(m.Role), ms(m.JoinedAt)); err != nil {
+				m.ChatID, m.UserID, int32(m.Role), storecodec.MS(m.JoinedAt)); err != nil {
 				return mapErr(err, "group member")
 			}
 		}
@@ -29,7 +30,7 @@ func scanGroupMember(row pgx.Row) (chat.GroupMember, error) {
 	var role int32
 	var joined int64
 	err := row.Scan(&m.ChatID, &m.UserID, &role, &joined)
-	m.Role, m.JoinedAt = chat.GroupRole(role), fromMS(joined)
+	m.Role, m.JoinedAt = chat.GroupRole(role), storecodec.FromMS(joined)
 	return m, err
 }
 
@@ -59,13 +60,13 @@ func (s *Store) GroupMembers(ctx context.Context, chatID int64) ([]chat.GroupMem
 
 func (s *Store) HideMessage(ctx context.Context, userID int64, m chat.Message, at time.Time) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO hidden_messages (user_id, message_id, chat_id, hidden_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, userID, m.ID, m.ChatID, ms(at))
+		ON CONFLICT DO NOTHING`, userID, m.ID, m.ChatID, storecodec.MS(at))
 	return err
 }
 
 func (s *Store) RecordDownload(ctx context.Context, d chat.FileDownload) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO file_downloads (message_id, user_id, path, at) VALUES ($1, $2, $3, $4)`,
-		d.MessageID, d.UserID, d.Path, ms(d.At))
+		d.MessageID, d.UserID, d.Path, storecodec.MS(d.At))
 	return err
 }
 
@@ -83,7 +84,7 @@ func (s *Store) FileDownloads(ctx context.Context, messageID int64) ([]chat.File
 		if err := rows.Scan(&d.MessageID, &d.UserID, &d.Path, &at); err != nil {
 			return nil, err
 		}
-		d.At = fromMS(at)
+		d.At = storecodec.FromMS(at)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,7 +15,7 @@ func scanGuild(row pgx.Row) (chat.Guild, error) {
 	var g chat.Guild
 	var created int64
 	err := row.Scan(&g.ID, &g.Name, &g.Topic, &g.Icon, &g.OwnerID, &g.DefaultChannelID, &created)
-	g.CreatedAt = fromMS(created)
+	g.CreatedAt = storecodec.FromMS(created)
 	return g, err
 }
 
@@ -22,7 +23,7 @@ func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Rol
 	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO guilds (id, name, topic, icon, owner_id, default_channel_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, ms(g.CreatedAt)); err != nil {
+			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, storecodec.MS(g.CreatedAt)); err != nil {
 			return mapErr(err, "guild")
 		}
 		if err := insertRole(ctx, tx, everyone); err != nil {
@@ -42,7 +43,7 @@ func (s *Store) Guild(ctx context.Context, id int64) (chat.Guild, error) {
 }
 
 func (s *Store) GuildsOfUser(ctx context.Context, userID int64, p chat.Page) ([]chat.Guild, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM members WHERE user_id = $1`, userID).Scan(&total); err != nil {
 		return nil, 0, err
@@ -122,7 +123,7 @@ func scanMember(row pgx.Row) (chat.Member, error) {
 	if err := row.Scan(&m.GuildID, &m.UserID, &m.Nickname, &roles, &joined); err != nil {
 		return m, err
 	}
-	m.JoinedAt = fromMS(joined)
+	m.JoinedAt = storecodec.FromMS(joined)
 	if len(roles) > 0 {
 		m.Roles = make([]int, len(roles))
 		for i, r := range roles {
@@ -147,7 +148,7 @@ func putMember(ctx context.Context, db execer, m chat.Member) (added bool, err e
 	}
 	err = db.QueryRow(ctx, `INSERT INTO members (guild_id, user_id, nickname, roles, joined_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (guild_id, user_id) DO UPDATE SET nickname = excluded.nickname, roles = excluded.roles
-		RETURNING xmax = 0`, m.GuildID, m.UserID, m.Nickname, roles, ms(m.JoinedAt)).Scan(&added)
+		RETURNING xmax = 0`, m.GuildID, m.UserID, m.Nickname, roles, storecodec.MS(m.JoinedAt)).Scan(&added)
 	return added, mapErr(err, "member")
 }
 
@@ -177,7 +178,7 @@ func (s *Store) MembersByUser(ctx context.Context, guildID int64, userIDs []int6
 }
 
 func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat.Member, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM members WHERE guild_id = $1`, guildID).Scan(&total); err != nil {
 		return nil, 0, err

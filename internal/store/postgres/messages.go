@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -39,12 +40,12 @@ func scanMessageAfter(row pgx.Row, before ...any) (chat.Message, error) {
 	}
 	m.UUID = uuid.Bytes
 	m.Type = chat.MessageType(typ)
-	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(created), fromMS(edited), fromMS(recalled)
+	m.CreatedAt, m.EditedAt, m.RecalledAt = storecodec.FromMS(created), storecodec.FromMS(edited), storecodec.FromMS(recalled)
 	var err error
-	if m.Mentions, err = decodeMentions(mentions); err != nil {
+	if m.Mentions, err = storecodec.DecodeMentions(mentions); err != nil {
 		return m, err
 	}
-	m.Extra, err = decodeExtra(extra)
+	m.Extra, err = storecodec.DecodeExtra(extra)
 	return m, err
 }
 
@@ -133,11 +134,11 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 // EditMessage locks the message's row while it numbers the revision, so
 // two nodes editing one message at once keep both versions in order.
 func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64) error {
-	mentions, err := encodeMentions(m.Mentions)
+	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return err
 	}
-	extra, err := encodeExtra(m.Extra)
+	extra, err := storecodec.EncodeExtra(m.Extra)
 	if err != nil {
 		return err
 	}
@@ -151,11 +152,11 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
 			SELECT $1, COALESCE(MAX(rev), 0) + 1, $2, $3::jsonb, $4, $5, $6, $7 FROM revisions WHERE message_id = $1`,
-			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt), oldExtra); err != nil {
+			m.ID, oldContent, oldMentions, oldQuote, editorID, storecodec.MS(m.EditedAt), oldExtra); err != nil {
 			return err
 		}
 		_, err = tx.Exec(ctx, `UPDATE messages SET content = $1, mentions = $2::jsonb, quote_id = $3, edited_at = $4, extra = $5
-			WHERE id = $6`, m.Content, mentions, m.QuoteID, ms(m.EditedAt), extra, m.ID)
+			WHERE id = $6`, m.Content, mentions, m.QuoteID, storecodec.MS(m.EditedAt), extra, m.ID)
 		return err
 	})
 }
@@ -175,11 +176,11 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited, &extra); err != nil {
 			return nil, err
 		}
-		r.EditedAt = fromMS(edited)
-		if r.Mentions, err = decodeMentions(mentions); err != nil {
+		r.EditedAt = storecodec.FromMS(edited)
+		if r.Mentions, err = storecodec.DecodeMentions(mentions); err != nil {
 			return nil, err
 		}
-		if r.Extra, err = decodeExtra(extra); err != nil {
+		if r.Extra, err = storecodec.DecodeExtra(extra); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -190,7 +191,7 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 // RecallMessage keeps the first recall time when called twice.
 func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error {
 	tag, err := s.pool.Exec(ctx, `UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN $1 ELSE recalled_at END
-		WHERE id = $2`, ms(at), id)
+		WHERE id = $2`, storecodec.MS(at), id)
 	return mustChange(tag, err, chat.WhatMessage)
 }
 

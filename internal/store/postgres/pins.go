@@ -5,12 +5,13 @@ import (
 	"slices"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 // Pin relies on the foreign keys to report a missing chat or message.
 func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, ms(p.PinnedAt))
+		ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt))
 	if err != nil {
 		return false, mapErr(err, "pin")
 	}

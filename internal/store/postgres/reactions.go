@@ -4,12 +4,13 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 // AddReaction relies on the foreign key to report a missing message.
 func (s *Store) AddReaction(ctx context.Context, r chat.Reaction) (bool, error) {
 	tag, err := s.pool.Exec(ctx, `INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, ms(r.CreatedAt))
+		ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt))
 	if err != nil {
 		return false, mapErr(err, "reaction")
 	}
@@ -64,7 +65,7 @@ func (s *Store) Reactions(ctx context.Context, messageID int64, emoji string) ([
 		if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &created); err != nil {
 			return nil, err
 		}
-		r.CreatedAt = fromMS(created)
+		r.CreatedAt = storecodec.FromMS(created)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 // MarkRead relies on the foreign key to report a missing chat; the upsert
@@ -11,7 +12,7 @@ import (
 func (s *Store) MarkRead(ctx context.Context, r chat.ReadState) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO read_states (chat_id, user_id, device, seq, read_at) VALUES ($1, $2, $3, $4, $5)
 		ON CONFLICT (chat_id, user_id, device) DO UPDATE SET seq = excluded.seq, read_at = excluded.read_at
-		WHERE excluded.seq > read_states.seq`, r.ChatID, r.UserID, r.Device, r.Seq, ms(r.ReadAt))
+		WHERE excluded.seq > read_states.seq`, r.ChatID, r.UserID, r.Device, r.Seq, storecodec.MS(r.ReadAt))
 	return mapErr(err, "read state")
 }
 
@@ -31,7 +32,7 @@ func (s *Store) ReadStates(ctx context.Context, userID, chatID int64) ([]chat.Re
 		if err := rows.Scan(&r.UserID, &r.ChatID, &r.Device, &r.Seq, &at); err != nil {
 			return nil, err
 		}
-		r.ReadAt = fromMS(at)
+		r.ReadAt = storecodec.FromMS(at)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -14,14 +15,14 @@ func scanUser(row pgx.Row) (chat.User, error) {
 	var u chat.User
 	var created int64
 	err := row.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID)
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt = storecodec.FromMS(created)
 	return u, err
 }
 
 func (s *Store) CreateUser(ctx context.Context, u chat.User, tokenHash []byte) error {
 	_, err := s.pool.Exec(ctx, `INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at, app_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`,
-		u.ID, u.Username, u.Nickname, u.Avatar, u.Bot, tokenHash, ms(u.CreatedAt), appID(u.AppID))
+		u.ID, u.Username, u.Nickname, u.Avatar, u.Bot, tokenHash, storecodec.MS(u.CreatedAt), appID(u.AppID))
 	return mapErr(err, "user "+u.Username)
 }
 

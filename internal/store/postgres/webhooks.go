@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 )
@@ -82,7 +83,7 @@ func (s *Store) AppendWebhookDeliveries(ctx context.Context, userID int64, paylo
 		// Rows are inserted, and so numbered, in ordinality order.
 		rows, err := tx.Query(ctx, `INSERT INTO webhook_outbox (user_id, sn, payload, created_at)
 			SELECT $1, t.sn, t.payload, $4 FROM unnest($2::bigint[], $3::bytea[]) WITH ORDINALITY AS t(sn, payload, ord)
-			ORDER BY t.ord RETURNING id`, userID, sns, payloads, ms(at))
+			ORDER BY t.ord RETURNING id`, userID, sns, payloads, storecodec.MS(at))
 		if err != nil {
 			return err
 		}
@@ -120,7 +121,7 @@ func (s *Store) WebhookDeliveries(ctx context.Context, userID, afterID int64, li
 		if err := rows.Scan(&d.ID, &d.SN, &d.Payload, &created); err != nil {
 			return nil, err
 		}
-		d.CreatedAt = fromMS(created)
+		d.CreatedAt = storecodec.FromMS(created)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgtype"
@@ -91,11 +92,11 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 	if err := ctx.Err(); err != nil {
 		return chat.Message{}, false, err
 	}
-	mentions, err := encodeMentions(m.Mentions)
+	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	extra, err := encodeExtra(m.Extra)
+	extra, err := storecodec.EncodeExtra(m.Extra)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
@@ -382,7 +383,7 @@ func (w *writer) commit(batch []*appendOp) (results []result, err error) {
 			r.err = chat.NotFound(chat.WhatChat)
 			continue
 		}
-		now := ms(o.m.CreatedAt)
+		now := storecodec.MS(o.m.CreatedAt)
 		if o.key != nil {
 			sk, found := keys[keyID{o.m.ChatID, o.m.AuthorID, o.key.Key}]
 			if found && !sk.gone && now < sk.createdAt+o.key.Expires.Milliseconds() {
@@ -447,8 +448,8 @@ func (a *insertArgs) add(o *appendOp, seq, now int64) {
 	a.quoteID = append(a.quoteID, m.QuoteID)
 	a.nonce = append(a.nonce, m.Nonce)
 	a.createdAt = append(a.createdAt, now)
-	a.editedAt = append(a.editedAt, ms(m.EditedAt))
-	a.recalledAt = append(a.recalledAt, ms(m.RecalledAt))
+	a.editedAt = append(a.editedAt, storecodec.MS(m.EditedAt))
+	a.recalledAt = append(a.recalledAt, storecodec.MS(m.RecalledAt))
 }
 
 // putKeyArgs are the keys a batch takes, for sqlPutKeys.

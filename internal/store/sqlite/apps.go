@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 // appID stores the default app for a zero id.
@@ -20,7 +21,7 @@ func appID(id int64) int64 {
 func (s *Store) CreateApp(ctx context.Context, a chat.App, adminTokenHash []byte) error {
 	return s.writeSingle(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO apps (id, name, token_hash, created_at) VALUES (?, ?, ?, ?)`,
-			a.ID, a.Name, adminTokenHash, ms(a.CreatedAt))
+			a.ID, a.Name, adminTokenHash, storecodec.MS(a.CreatedAt))
 		return conflict(err, "app")
 	})
 }
@@ -29,7 +30,7 @@ func oneApp(row scanner) (chat.App, error) {
 	var a chat.App
 	var created int64
 	err := row.Scan(&a.ID, &a.Name, &created)
-	a.CreatedAt = fromMS(created)
+	a.CreatedAt = storecodec.FromMS(created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.App{}, chat.NotFound(chat.WhatApp)
 	}
@@ -84,7 +85,7 @@ func (s *Store) PutDeviceToken(ctx context.Context, userID int64, guid string, t
 			}
 		}
 		_, err := w.exec(`INSERT INTO device_tokens (token_hash, user_id, sn, created_at) VALUES (?, ?, ?, ?)`,
-			tokenHash, userID, d.SN, ms(at))
+			tokenHash, userID, d.SN, storecodec.MS(at))
 		return conflict(err, "token")
 	})
 	return d, err
@@ -97,7 +98,7 @@ func (s *Store) UserByDeviceTokenHash(ctx context.Context, hash []byte) (chat.Us
 	err := s.queryRow(ctx, `SELECT u.id, u.username, u.nickname, u.avatar, u.bot, u.created_at, u.app_id, t.sn
 		FROM device_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = ?`, hash).
 		Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID, &sn)
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt = storecodec.FromMS(created)
 	if errors.Is(err, sql.ErrNoRows) {
 		return chat.User{}, 0, chat.NotFound(chat.WhatUser)
 	}
@@ -108,7 +109,7 @@ func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember) (bool, e
 	var added bool
 	err := s.writeSingle(ctx, func(w *writer) error {
 		res, err := w.exec(`INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int64(m.Role), ms(m.JoinedAt))
+			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int64(m.Role), storecodec.MS(m.JoinedAt))
 		if err != nil {
 			return err
 		}

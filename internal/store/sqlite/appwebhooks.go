@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) SetAppWebhook(ctx context.Context, appID int64, wh chat.AppWebhook) error {
@@ -67,7 +68,7 @@ func (s *Store) AppendAppWebhookDeliveries(ctx context.Context, appID int64, pay
 		}
 		for _, p := range payloads {
 			res, err := w.exec(`INSERT INTO app_webhook_outbox (app_id, payload, created_at) VALUES (?, ?, ?)`,
-				appID, p, ms(at))
+				appID, p, storecodec.MS(at))
 			if err != nil {
 				return err
 			}
@@ -102,7 +103,7 @@ func (s *Store) AppWebhookDeliveries(ctx context.Context, appID, afterID int64, 
 		if err := rows.Scan(&d.ID, &d.Payload, &created); err != nil {
 			return nil, err
 		}
-		d.CreatedAt = fromMS(created)
+		d.CreatedAt = storecodec.FromMS(created)
 		out = append(out, d)
 	}
 	return out, rows.Err()

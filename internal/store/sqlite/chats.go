@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 // chatCols reads a chat; the NULLs of columns a kind does not use read as
@@ -20,7 +21,7 @@ func scanChat(sc scanner, extra ...any) (chat.Chat, error) {
 	dest := append([]any{&c.ID, &c.Kind, &c.GuildID, &c.Name, &c.Topic, &c.Type, &c.ParentID, &c.Level,
 		&c.SlowMode, &c.CreatorID, &c.Code, &c.Members[0], &c.Members[1], &c.LastSeq, &lastMsg, &created, &c.AppID}, extra...)
 	err := sc.Scan(dest...)
-	c.LastMsgAt, c.CreatedAt = fromMS(lastMsg), fromMS(created)
+	c.LastMsgAt, c.CreatedAt = storecodec.FromMS(lastMsg), storecodec.FromMS(created)
 	return c, err
 }
 
@@ -48,7 +49,7 @@ func insertChat(w *writer, c chat.Chat) error {
 		creator_id, code, member_lo, member_hi, last_seq, last_msg_at, created_at, app_id)
 		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		c.ID, c.Kind, nullable(c.GuildID), c.Name, c.Topic, c.Type, c.ParentID, c.Level, c.SlowMode,
-		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, ms(c.LastMsgAt), ms(c.CreatedAt), appID(c.AppID))
+		c.CreatorID, nullable(c.Code), lo, hi, c.LastSeq, storecodec.MS(c.LastMsgAt), storecodec.MS(c.CreatedAt), appID(c.AppID))
 	return conflict(err, "chat")
 }
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 const directPairQuery = `SELECT ` + chatCols + ` FROM chats c WHERE c.member_lo = ? AND c.member_hi = ?`
@@ -40,7 +41,7 @@ func openDirect(w *writer, c chat.Chat) (chat.Chat, error) {
 	found, err := scanChat(w.queryRow(directPairQuery, lo, hi))
 	if err == nil {
 		if cs, ok := w.seqs[found.ID]; ok { // chats may lag the batch
-			found.LastSeq, found.LastMsgAt = cs.last, fromMS(cs.lastAt)
+			found.LastSeq, found.LastMsgAt = cs.last, storecodec.FromMS(cs.lastAt)
 		}
 		return found, nil
 	}
@@ -68,7 +69,7 @@ const directListWhere = `FROM chats c LEFT JOIN direct_hidden h ON h.chat_id = c
 // chat's own id: both come from one time-ordered generator, so activity
 // within the same millisecond is still told apart.
 func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([]chat.DirectChatSummary, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) `+directListWhere, userID).Scan(&total); err != nil {
 		return nil, 0, err
@@ -90,7 +91,7 @@ func (s *Store) DirectChatsOf(ctx context.Context, userID int64, p chat.Page) ([
 		if sum.Chat, err = scanChat(rows, &sum.ReadSeq, &readAt); err != nil {
 			return nil, 0, err
 		}
-		sum.LastReadAt = fromMS(readAt)
+		sum.LastReadAt = storecodec.FromMS(readAt)
 		out = append(out, sum)
 	}
 	return out, total, rows.Err()

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) CreateGroup(ctx context.Context, c chat.Chat, members []chat.GroupMember) error {
@@ -16,7 +17,7 @@ func (s *Store) CreateGroup(ctx context.Context, c chat.Chat, members []chat.Gro
 		}
 		for _, m := range members {
 			if _, err := w.exec(`INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)`,
-				m.ChatID, m.UserID, int64(m.Role), ms(m.JoinedAt)); err != nil {
+				m.ChatID, m.UserID, int64(m.Role), storecodec.MS(m.JoinedAt)); err != nil {
 				return conflict(err, "group member")
 			}
 		}
@@ -29,7 +30,7 @@ func scanGroupMember(sc scanner) (chat.GroupMember, error) {
 	var m chat.GroupMember
 	var role, joined int64
 	err := sc.Scan(&m.ChatID, &m.UserID, &role, &joined)
-	m.Role, m.JoinedAt = chat.GroupRole(role), fromMS(joined)
+	m.Role, m.JoinedAt = chat.GroupRole(role), storecodec.FromMS(joined)
 	return m, err
 }
 
@@ -63,7 +64,7 @@ func (s *Store) GroupMembers(ctx context.Context, chatID int64) ([]chat.GroupMem
 func (s *Store) HideMessage(ctx context.Context, userID int64, m chat.Message, at time.Time) error {
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO hidden_messages (user_id, message_id, chat_id, hidden_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, userID, m.ID, m.ChatID, ms(at))
+			ON CONFLICT DO NOTHING`, userID, m.ID, m.ChatID, storecodec.MS(at))
 		return err
 	})
 }
@@ -71,7 +72,7 @@ func (s *Store) HideMessage(ctx context.Context, userID int64, m chat.Message, a
 func (s *Store) RecordDownload(ctx context.Context, d chat.FileDownload) error {
 	return s.write(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO file_downloads (message_id, user_id, path, at) VALUES (?, ?, ?, ?)`,
-			d.MessageID, d.UserID, d.Path, ms(d.At))
+			d.MessageID, d.UserID, d.Path, storecodec.MS(d.At))
 		return err
 	})
 }
@@ -90,7 +91,7 @@ func (s *Store) FileDownloads(ctx context.Context, messageID int64) ([]chat.File
 		if err := rows.Scan(&d.MessageID, &d.UserID, &d.Path, &at); err != nil {
 			return nil, err
 		}
-		d.At = fromMS(at)
+		d.At = storecodec.FromMS(at)
 		out = append(out, d)
 	}
 	return out, rows.Err()

@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 const guildCols = `g.id, g.name, g.topic, g.icon, g.owner_id, g.default_channel_id, g.created_at`
@@ -14,7 +15,7 @@ func scanGuild(sc scanner) (chat.Guild, error) {
 	var g chat.Guild
 	var created int64
 	err := sc.Scan(&g.ID, &g.Name, &g.Topic, &g.Icon, &g.OwnerID, &g.DefaultChannelID, &created)
-	g.CreatedAt = fromMS(created)
+	g.CreatedAt = storecodec.FromMS(created)
 	return g, err
 }
 
@@ -25,7 +26,7 @@ func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Rol
 		}
 		if _, err := w.exec(`INSERT INTO guilds (id, name, topic, icon, owner_id, default_channel_id, created_at)
 			VALUES (?, ?, ?, ?, ?, ?, ?)`,
-			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, ms(g.CreatedAt)); err != nil {
+			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, storecodec.MS(g.CreatedAt)); err != nil {
 			return conflict(err, "guild")
 		}
 		if err := insertRole(w, everyone); err != nil {
@@ -57,7 +58,7 @@ func (s *Store) Guild(ctx context.Context, id int64) (chat.Guild, error) {
 }
 
 func (s *Store) GuildsOfUser(ctx context.Context, userID int64, p chat.Page) ([]chat.Guild, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE user_id = ?`, userID).Scan(&total); err != nil {
 		return nil, 0, err
@@ -133,7 +134,7 @@ func scanMember(sc scanner) (chat.Member, error) {
 	if err := sc.Scan(&m.GuildID, &m.UserID, &m.Nickname, &roles, &joined); err != nil {
 		return m, err
 	}
-	m.JoinedAt = fromMS(joined)
+	m.JoinedAt = storecodec.FromMS(joined)
 	var err error
 	m.Roles, err = decodeRoles(roles)
 	return m, err
@@ -171,7 +172,7 @@ func putMember(w *writer, m chat.Member) (added bool, err error) {
 		return false, orNotFound(err, chat.WhatUser)
 	}
 	_, err = w.exec(`INSERT INTO members (guild_id, user_id, nickname, roles, joined_at) VALUES (?, ?, ?, ?, ?)`,
-		m.GuildID, m.UserID, m.Nickname, roles, ms(m.JoinedAt))
+		m.GuildID, m.UserID, m.Nickname, roles, storecodec.MS(m.JoinedAt))
 	return err == nil, err
 }
 
@@ -205,7 +206,7 @@ func (s *Store) MembersByUser(ctx context.Context, guildID int64, userIDs []int6
 }
 
 func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat.Member, int, error) {
-	limit, offset := pageBounds(p)
+	limit, offset := storecodec.PageBounds(p)
 	var total int
 	if err := s.queryRow(ctx, `SELECT COUNT(*) FROM members WHERE guild_id = ?`, guildID).Scan(&total); err != nil {
 		return nil, 0, err

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 const msgCols = `id, uuid, chat_id, seq, author_id, type, content, mentions, quote_id, nonce,
@@ -51,12 +52,12 @@ func (r *messageRow) scan(sc scanner) (chat.Message, error) {
 		return m, fmt.Errorf("sqlite: message %d: uuid of %d bytes", m.ID, len(r.uuid))
 	}
 	copy(m.UUID[:], r.uuid)
-	m.CreatedAt, m.EditedAt, m.RecalledAt = fromMS(r.created), fromMS(r.edited), fromMS(r.recalled)
+	m.CreatedAt, m.EditedAt, m.RecalledAt = storecodec.FromMS(r.created), storecodec.FromMS(r.edited), storecodec.FromMS(r.recalled)
 	var err error
-	if m.Mentions, err = decodeMentions(r.mentions); err != nil {
+	if m.Mentions, err = storecodec.DecodeMentions(r.mentions); err != nil {
 		return m, err
 	}
-	m.Extra, err = decodeExtra(r.extra)
+	m.Extra, err = storecodec.DecodeExtra(r.extra)
 	return m, err
 }
 
@@ -107,15 +108,15 @@ const (
 // index rejects looks the key up. A retry within the key's lifetime gets
 // the key's message; a send after it takes the key over.
 func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.SendKey) (chat.Message, bool, error) {
-	mentions, err := encodeMentions(m.Mentions)
+	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	extra, err := encodeExtra(m.Extra)
+	extra, err := storecodec.EncodeExtra(m.Extra)
 	if err != nil {
 		return chat.Message{}, false, err
 	}
-	now := ms(m.CreatedAt)
+	now := storecodec.MS(m.CreatedAt)
 	created := true
 	// Single: the INSERT of the message is the only write that can fail
 	// without aborting the batch; taking over an expired key runs in a
@@ -132,10 +133,10 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 			var err error
 			if key == nil {
 				_, err = w.exec(sqlInsertMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
-					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), extra)
+					mentions, m.QuoteID, m.Nonce, now, storecodec.MS(m.EditedAt), storecodec.MS(m.RecalledAt), extra)
 			} else {
 				_, err = w.exec(sqlInsertKeyedMsg, m.ID, m.UUID[:], m.ChatID, seq, m.AuthorID, int64(m.Type), m.Content,
-					mentions, m.QuoteID, m.Nonce, now, ms(m.EditedAt), ms(m.RecalledAt), extra, key.Key)
+					mentions, m.QuoteID, m.Nonce, now, storecodec.MS(m.EditedAt), storecodec.MS(m.RecalledAt), extra, key.Key)
 			}
 			return err
 		}
@@ -147,7 +148,7 @@ func (s *Store) AppendMessage(ctx context.Context, m chat.Message, key *chat.Sen
 				// Not the key: err says what conflicted.
 			case ferr != nil:
 				return ferr
-			case now < ms(first.CreatedAt)+key.Expires.Milliseconds():
+			case now < storecodec.MS(first.CreatedAt)+key.Expires.Milliseconds():
 				m, created = first, false
 				return nil
 			default:
@@ -257,11 +258,11 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 }
 
 func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64) error {
-	mentions, err := encodeMentions(m.Mentions)
+	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return err
 	}
-	extra, err := encodeExtra(m.Extra)
+	extra, err := storecodec.EncodeExtra(m.Extra)
 	if err != nil {
 		return err
 	}
@@ -278,11 +279,11 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 		}
 		if _, err := w.exec(`INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
 			SELECT ?1, COALESCE(MAX(rev), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM revisions WHERE message_id = ?1`,
-			m.ID, oldContent, oldMentions, oldQuote, editorID, ms(m.EditedAt), oldExtra); err != nil {
+			m.ID, oldContent, oldMentions, oldQuote, editorID, storecodec.MS(m.EditedAt), oldExtra); err != nil {
 			return err
 		}
 		_, err = w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ?, extra = ? WHERE id = ?`,
-			m.Content, mentions, m.QuoteID, ms(m.EditedAt), extra, m.ID)
+			m.Content, mentions, m.QuoteID, storecodec.MS(m.EditedAt), extra, m.ID)
 		return err
 	})
 }
@@ -302,11 +303,11 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 		if err := rows.Scan(&r.MessageID, &r.Rev, &r.Content, &mentions, &r.QuoteID, &r.EditorID, &edited, &extra); err != nil {
 			return nil, err
 		}
-		r.EditedAt = fromMS(edited)
-		if r.Mentions, err = decodeMentions(mentions); err != nil {
+		r.EditedAt = storecodec.FromMS(edited)
+		if r.Mentions, err = storecodec.DecodeMentions(mentions); err != nil {
 			return nil, err
 		}
-		if r.Extra, err = decodeExtra(extra); err != nil {
+		if r.Extra, err = storecodec.DecodeExtra(extra); err != nil {
 			return nil, err
 		}
 		out = append(out, r)
@@ -318,7 +319,7 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error {
 	return s.writeSingle(ctx, func(w *writer) error {
 		res, err := w.exec(`UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN ? ELSE recalled_at END
-			WHERE id = ?`, ms(at), id)
+			WHERE id = ?`, storecodec.MS(at), id)
 		return mustChange(res, err, chat.WhatMessage)
 	})
 }

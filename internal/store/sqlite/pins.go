@@ -5,6 +5,7 @@ import (
 	"slices"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
@@ -17,7 +18,7 @@ func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
 			return orNotFound(err, chat.WhatMessage)
 		}
 		res, err := w.exec(`INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, ms(p.PinnedAt))
+			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt))
 		if err != nil {
 			return err
 		}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) AddReaction(ctx context.Context, r chat.Reaction) (bool, error) {
@@ -13,7 +14,7 @@ func (s *Store) AddReaction(ctx context.Context, r chat.Reaction) (bool, error) 
 			return orNotFound(err, chat.WhatMessage)
 		}
 		res, err := w.exec(`INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, ms(r.CreatedAt))
+			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt))
 		if err != nil {
 			return err
 		}
@@ -77,7 +78,7 @@ func (s *Store) Reactions(ctx context.Context, messageID int64, emoji string) ([
 		if err := rows.Scan(&r.MessageID, &r.Emoji, &r.UserID, &created); err != nil {
 			return nil, err
 		}
-		r.CreatedAt = fromMS(created)
+		r.CreatedAt = storecodec.FromMS(created)
 		out = append(out, r)
 	}
 	return out, rows.Err()

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) MarkRead(ctx context.Context, r chat.ReadState) error {
@@ -13,7 +14,7 @@ func (s *Store) MarkRead(ctx context.Context, r chat.ReadState) error {
 		}
 		_, err := w.exec(`INSERT INTO read_states (chat_id, user_id, device, seq, read_at) VALUES (?, ?, ?, ?, ?)
 			ON CONFLICT (chat_id, user_id, device) DO UPDATE SET seq = excluded.seq, read_at = excluded.read_at
-			WHERE excluded.seq > read_states.seq`, r.ChatID, r.UserID, r.Device, r.Seq, ms(r.ReadAt))
+			WHERE excluded.seq > read_states.seq`, r.ChatID, r.UserID, r.Device, r.Seq, storecodec.MS(r.ReadAt))
 		return err
 	})
 }
@@ -32,7 +33,7 @@ func (s *Store) ReadStates(ctx context.Context, userID, chatID int64) ([]chat.Re
 		if err := rows.Scan(&r.UserID, &r.ChatID, &r.Device, &r.Seq, &at); err != nil {
 			return nil, err
 		}
-		r.ReadAt = fromMS(at)
+		r.ReadAt = storecodec.FromMS(at)
 		out = append(out, r)
 	}
 	return out, rows.Err()

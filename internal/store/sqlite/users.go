@@ -6,6 +6,7 @@ import (
 	"errors"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 const userCols = `id, username, nickname, avatar, bot, created_at, app_id`
@@ -14,7 +15,7 @@ func scanUser(sc scanner) (chat.User, error) {
 	var u chat.User
 	var created int64
 	err := sc.Scan(&u.ID, &u.Username, &u.Nickname, &u.Avatar, &u.Bot, &created, &u.AppID)
-	u.CreatedAt = fromMS(created)
+	u.CreatedAt = storecodec.FromMS(created)
 	return u, err
 }
 
@@ -22,7 +23,7 @@ func (s *Store) CreateUser(ctx context.Context, u chat.User, tokenHash []byte) e
 	return s.writeSingle(ctx, func(w *writer) error {
 		_, err := w.exec(`INSERT INTO users (id, username, nickname, avatar, bot, token_hash, created_at, app_id)
 			VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-			u.ID, u.Username, u.Nickname, u.Avatar, boolInt(u.Bot), tokenHash, ms(u.CreatedAt), appID(u.AppID))
+			u.ID, u.Username, u.Nickname, u.Avatar, boolInt(u.Bot), tokenHash, storecodec.MS(u.CreatedAt), appID(u.AppID))
 		return conflict(err, "user "+u.Username)
 	})
 }

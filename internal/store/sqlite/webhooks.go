@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
 func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) error {
@@ -78,7 +79,7 @@ func (s *Store) AppendWebhookDeliveries(ctx context.Context, userID int64, paylo
 		for _, p := range payloads {
 			sn = sn%chat.MaxWebhookSN + 1
 			res, err := w.exec(`INSERT INTO webhook_outbox (user_id, sn, payload, created_at) VALUES (?, ?, ?, ?)`,
-				userID, sn, p, ms(at))
+				userID, sn, p, storecodec.MS(at))
 			if err != nil {
 				return err
 			}
@@ -114,7 +115,7 @@ func (s *Store) WebhookDeliveries(ctx context.Context, userID, afterID int64, li
 		if err := rows.Scan(&d.ID, &d.SN, &d.Payload, &created); err != nil {
 			return nil, err
 		}
-		d.CreatedAt = fromMS(created)
+		d.CreatedAt = storecodec.FromMS(created)
 		out = append(out, d)
 	}
 	return out, rows.Err()
