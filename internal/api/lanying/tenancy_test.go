@@ -137,3 +137,18 @@ func TestGroupsNotifyAndAdmin(t *testing.T) {
 	bc.do("DELETE", "/group/leave?group_id="+s(gid), nil).ok(t, "leave", nil)
 	bc.do("GET", "/group/member_list?group_id="+s(gid), nil).code(t, "member_list after leaving", 20001)
 }
+
+// A username is taken within its app only: another app's name tells
+// nothing, the same app's is refused with 10004.
+func TestUsernamesPerApp(t *testing.T) {
+	env := testenv.New(t)
+	a, b := newApp(t, env, "a"), newApp(t, env, "b")
+	inA, _ := a.user(t, "carol", "")
+	inB, _ := b.user(t, "carol", "")
+	if inA == inB {
+		t.Fatalf("two apps' carol are one user %d", inA)
+	}
+	c := client{t: t, env: env, appID: a.id}
+	c.do("POST", "/user/register/v2", map[string]string{"username": "carol", "password": "secret-pw"}).
+		code(t, "register a name taken in the same app", 10004)
+}

@@ -44,6 +44,17 @@ func testApps(t *testing.T, f *fixture) {
 	_, err = f.s.UserByName(f.ctx, chat.DefaultAppID, "in-app")
 	mustNotFound(t, "UserByName in another app", err, chat.WhatUser)
 
+	// A username is unique within its app only.
+	twin := chat.User{ID: f.ids.Next(), Username: "in-app", CreatedAt: f.tick()}
+	must(t, "CreateUser with another app's username", f.s.CreateUser(f.ctx, twin, chat.HashToken("tok-twin")))
+	byName, err = f.s.UserByName(f.ctx, chat.DefaultAppID, "in-app")
+	must(t, "UserByName(default app)", err)
+	equal(t, "UserByName(default app)", byName.ID, twin.ID)
+	dup := chat.User{ID: f.ids.Next(), AppID: a.ID, Username: "in-app", CreatedAt: f.tick()}
+	if err := f.s.CreateUser(f.ctx, dup, chat.HashToken("tok-dup")); !errors.Is(err, chat.ErrConflict) {
+		t.Errorf("CreateUser with a username taken in the same app: %v, want ErrConflict", err)
+	}
+
 	now := f.tick()
 	g := chat.Chat{ID: f.ids.Next(), AppID: a.ID, Kind: chat.ChatGroup, Name: "g", CreatorID: u.ID, CreatedAt: now}
 	must(t, "CreateGroup", f.s.CreateGroup(f.ctx, g, []chat.GroupMember{{ChatID: g.ID, UserID: u.ID, Role: chat.GroupOwner, JoinedAt: now}}))
