@@ -59,6 +59,7 @@ func adminCmd(args []string, stdout, stderr io.Writer) error {
 		fs.String("url", "", "callback URL (empty: back to websocket mode)")
 		fs.String("verify-token", "", "verify token put in every event")
 		fs.String("encrypt-key", "", "AES key, at most 32 bytes (empty: no encryption)")
+		fs.String("face", "", "format of the events: kook (the default) or yunhu")
 		want = []string{"USER_ID"}
 	default:
 		fmt.Fprintf(stderr, "chatd admin: unknown command %q; see 'chatd help'\n", name)
@@ -108,10 +109,12 @@ func adminCmd(args []string, stdout, stderr io.Writer) error {
 				fields["verify_token"] = f.Value.String()
 			case "encrypt-key":
 				fields["encrypt_key"] = f.Value.String()
+			case "face":
+				fields["face"] = f.Value.String()
 			}
 		})
 		if len(fields) == 0 {
-			fmt.Fprintln(stderr, "chatd admin: set-webhook needs --url, --verify-token or --encrypt-key")
+			fmt.Fprintln(stderr, "chatd admin: set-webhook needs --url, --verify-token, --encrypt-key or --face")
 			return errUsage
 		}
 		method, path, body = "PATCH", "/users/"+url.PathEscape(pos[0]), fields

@@ -37,6 +37,14 @@ func TestSetWebhookCommand(t *testing.T) {
 	if got["mode"] != "webhook" || got["webhook_url"] != url || got["verify_token"] != "vt" || got["encrypt_key_set"] != false {
 		t.Errorf("set-webhook printed %v", got)
 	}
+	got = adminJSON(t, env, "set-webhook", botID, "--face", "yunhu")
+	if got["face"] != "yunhu" || got["webhook_url"] != url {
+		t.Errorf("set-webhook --face yunhu printed %v", got)
+	}
+	if _, stderr, code := chatd(t, env, "admin", "set-webhook", botID, "--face", "matrix"); code == 0 ||
+		!strings.Contains(stderr, "face") {
+		t.Errorf("set-webhook with an unknown face: exit %d, stderr %s", code, stderr)
+	}
 	got = adminJSON(t, env, "set-webhook", botID, "--url", "")
 	if got["mode"] != "websocket" || got["verify_token"] != "vt" {
 		t.Errorf("set-webhook --url '' printed %v", got)
