@@ -41,7 +41,7 @@ admin commands:
   add-member GUILD_ID USER_ID [--role ROLE_ID ...]
   create-role GUILD_ID NAME --permissions N
   get-user USER_ID
-  set-webhook USER_ID --url URL --verify-token T [--encrypt-key K]
+  set-webhook USER_ID --url URL --verify-token T [--encrypt-key K] [--face kook|yunhu]
                       put a bot in webhook mode (chatd sends the challenge
                       first); --url "" returns it to websocket mode; flags
                       left out keep their value; the server is --server
