@@ -61,7 +61,7 @@ func (s *Service) CreateApp(ctx context.Context, name string) (App, string, erro
 
 // App returns an app by id.
 func (s *Service) App(ctx context.Context, id int64) (App, error) {
-	return s.store.App(ctx, appOf(id))
+	return s.app(ctx, appOf(id))
 }
 
 // Caller is who a request of a face with app tenancy acts as: a user
@@ -84,23 +84,27 @@ func (s *Service) AuthenticateApp(ctx context.Context, appID int64, token string
 	if token == "" {
 		return Caller{}, ErrUnauthenticated
 	}
+	// User tokens first: they are most requests, and the directory holds
+	// them; an admin token is looked up only when no user has it.
 	hash := HashToken(token)
-	if a, err := s.store.AppByTokenHash(ctx, hash); err == nil {
-		if a.ID != app.ID {
+	u, dev, err := s.sessionByToken(ctx, hash)
+	if err == nil {
+		if !sameApp(u, app.ID) {
 			return Caller{}, ErrUnauthenticated
 		}
-		return Caller{App: app, Admin: true}, nil
-	} else if !isNotFound(err) {
+		return Caller{App: app, User: u, Device: dev}, nil
+	}
+	if !errors.Is(err, ErrUnauthenticated) {
 		return Caller{}, err
 	}
-	u, dev, err := s.sessionByToken(ctx, hash)
+	a, err := s.appByToken(ctx, hash)
+	if isNotFound(err) || (err == nil && a.ID != app.ID) {
+		return Caller{}, ErrUnauthenticated
+	}
 	if err != nil {
 		return Caller{}, err
 	}
-	if !sameApp(u, app.ID) {
-		return Caller{}, ErrUnauthenticated
-	}
-	return Caller{App: app, User: u, Device: dev}, nil
+	return Caller{App: app, Admin: true}, nil
 }
 
 // sessionByToken finds the user (and device) of a token.
@@ -112,11 +116,11 @@ func (s *Service) sessionByToken(ctx context.Context, hash []byte) (User, int32,
 	if !isNotFound(err) {
 		return User{}, 0, err
 	}
-	u, dev, err := s.store.UserByDeviceTokenHash(ctx, hash)
+	d, err := s.deviceToken(ctx, hash)
 	if isNotFound(err) {
 		return User{}, 0, ErrUnauthenticated
 	}
-	return u, dev, err
+	return d.user, d.device, err
 }
 
 // VisibleUser returns a user of actor's own app; users of other apps are

@@ -10,14 +10,19 @@ import (
 // rarely and only through the Service, which forgets an entry when it
 // changes it. Message counters (Chat.LastSeq) are never served from here.
 type directory struct {
-	mu      sync.RWMutex
-	tokens  map[string]User
-	users   map[int64]User
-	guilds  map[int64]Guild
-	roles   map[int64][]Role
-	members map[[2]int64]Member
-	chats   map[int64]Chat
-	groups  map[[2]int64]GroupMember // (chat, user)
+	mu     sync.RWMutex
+	tokens map[string]User
+	users  map[int64]User
+	// apps never change once created; nor do the admin and device tokens
+	// that name them.
+	apps      map[int64]App
+	appTokens map[string]App
+	devTokens map[string]deviceSession
+	guilds    map[int64]Guild
+	roles     map[int64][]Role
+	members   map[[2]int64]Member
+	chats     map[int64]Chat
+	groups    map[[2]int64]GroupMember // (chat, user)
 }
 
 // directoryLimit bounds each map; a full map is emptied and refills from
@@ -25,7 +30,8 @@ type directory struct {
 const directoryLimit = 100_000
 
 func newDirectory() *directory {
-	return &directory{tokens: map[string]User{}, users: map[int64]User{}, guilds: map[int64]Guild{}, roles: map[int64][]Role{},
+	return &directory{tokens: map[string]User{}, users: map[int64]User{}, apps: map[int64]App{},
+		appTokens: map[string]App{}, devTokens: map[string]deviceSession{}, guilds: map[int64]Guild{}, roles: map[int64][]Role{},
 		members: map[[2]int64]Member{}, chats: map[int64]Chat{}, groups: map[[2]int64]GroupMember{}}
 }
 
@@ -138,4 +144,25 @@ func cachedMany[K comparable, V any](d *directory, m map[K]V, ids []int64, key f
 		out[id] = v
 	}
 	return out, nil
+}
+
+// deviceSession is the user and device a device token names.
+type deviceSession struct {
+	user   User
+	device int32
+}
+
+func (s *Service) app(ctx context.Context, id int64) (App, error) {
+	return cached(s.dir, s.dir.apps, id, func() (App, error) { return s.store.App(ctx, id) })
+}
+
+func (s *Service) appByToken(ctx context.Context, hash []byte) (App, error) {
+	return cached(s.dir, s.dir.appTokens, string(hash), func() (App, error) { return s.store.AppByTokenHash(ctx, hash) })
+}
+
+func (s *Service) deviceToken(ctx context.Context, hash []byte) (deviceSession, error) {
+	return cached(s.dir, s.dir.devTokens, string(hash), func() (deviceSession, error) {
+		u, dev, err := s.store.UserByDeviceTokenHash(ctx, hash)
+		return deviceSession{user: u, device: dev}, err
+	})
 }
