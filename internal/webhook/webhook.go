@@ -15,11 +15,9 @@
 package webhook
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"sync"
@@ -215,31 +213,12 @@ func (d *Deliverer) startAll(ctx context.Context) error {
 // holder through the store, read every Resync.
 func (d *Deliverer) lead() {
 	defer d.leader.Done()
-	lease := LeaseName(d.face)
-	for d.ctx.Err() == nil {
-		held, release, err := d.opts.Leases.Hold(d.ctx, lease)
-		if err != nil {
-			if d.ctx.Err() == nil {
-				d.log.Error("waiting for the webhook lease failed; retrying", "err", err)
-				Sleep(d.ctx, time.Second)
-			}
-			continue
-		}
-		d.log.Info("this node delivers webhooks")
+	Lead(d.ctx, d.opts.Leases, LeaseName(d.face), d.opts.Resync, d.log, func(held context.Context) error {
 		d.mu.Lock()
 		d.leading = true
 		d.mu.Unlock()
-		t := time.NewTicker(d.opts.Resync)
-		for held.Err() == nil {
-			if err := d.startAll(held); err != nil && held.Err() == nil {
-				d.log.Error("starting webhook delivery failed", "err", err)
-			}
-			select {
-			case <-held.Done():
-			case <-t.C:
-			}
-		}
-		t.Stop()
+		return d.startAll(held)
+	}, func() {
 		d.mu.Lock()
 		d.leading = false
 		for id, b := range d.bots {
@@ -247,11 +226,7 @@ func (d *Deliverer) lead() {
 			delete(d.bots, id)
 		}
 		d.mu.Unlock()
-		release()
-		if d.ctx.Err() == nil {
-			d.log.Warn("lost the webhook lease; another node delivers")
-		}
-	}
+	})
 }
 
 // LeaseName names the lease of a face's webhook delivery ("kook-webhooks"
@@ -467,27 +442,20 @@ func (b *bot) send(ctx context.Context) {
 // deliver tries one delivery until it succeeds or is given up; false: the
 // bot stops, and the delivery stays in the outbox.
 func (b *bot) deliver(ctx context.Context, dl chat.WebhookDelivery) bool {
-	for attempt := 0; ; attempt++ {
-		err := b.post(ctx, dl)
-		if err == nil {
-			b.d.metrics.delivered.Inc()
-			b.finish(dl)
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		b.d.metrics.failedAttempts.Inc()
-		if attempt >= len(b.d.opts.Retries) {
-			b.d.metrics.givenUp.Inc()
-			b.d.log.Warn("webhook delivery given up", "user", b.user.ID, "sn", dl.SN, "attempts", attempt+1, "err", err)
-			b.finish(dl)
-			return true
-		}
-		if !Sleep(ctx, b.d.opts.Retries[attempt]) {
-			return false
-		}
+	err := Retry(ctx, b.d.opts.Retries, func(ctx context.Context) error { return b.post(ctx, dl) },
+		func(error) { b.d.metrics.failedAttempts.Inc() })
+	if ctx.Err() != nil {
+		return false
 	}
+	if err != nil {
+		b.d.metrics.givenUp.Inc()
+		b.d.log.Warn("webhook delivery given up", "user", b.user.ID, "sn", dl.SN, "attempts", len(b.d.opts.Retries)+1,
+			"err", err)
+	} else {
+		b.d.metrics.delivered.Inc()
+	}
+	b.finish(dl)
+	return true
 }
 
 func (b *bot) finish(dl chat.WebhookDelivery) {
@@ -518,24 +486,10 @@ func (b *bot) post(ctx context.Context, dl chat.WebhookDelivery) error {
 	return nil
 }
 
-// Post POSTs body and returns the status and up to 64 KiB of the answer.
+// Post POSTs body with d's client and returns the status and up to 64 KiB
+// of the answer.
 func (d *Deliverer) Post(ctx context.Context, url, contentType string, body []byte) (int, []byte, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
-	if err != nil {
-		return 0, nil, err
-	}
-	req.Header.Set("Content-Type", contentType)
-	req.Header.Set("User-Agent", "chatd-webhook")
-	resp, err := d.opts.Client.Do(req)
-	if err != nil {
-		return 0, nil, err
-	}
-	defer resp.Body.Close()
-	answer, err := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
-	if err != nil {
-		return resp.StatusCode, nil, err
-	}
-	return resp.StatusCode, answer, nil
+	return Post(ctx, d.opts.Client, url, contentType, body, nil)
 }
 
 // Sleep waits d or until ctx ends; false: ctx ended.

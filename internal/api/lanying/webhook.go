@@ -1,12 +1,10 @@
 package lanying
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"strconv"
@@ -15,6 +13,7 @@ import (
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
+	"github.com/chatd/chatd/internal/webhook"
 )
 
 // The message webhook (reference §B.7, Lanying's "信息订阅"): every message
@@ -262,29 +261,12 @@ func (w *Webhooks) kick(appID int64) {
 // lead holds the webhook lease and sends while it holds it.
 func (w *Webhooks) lead() {
 	defer w.wg.Done()
-	for w.ctx.Err() == nil {
-		held, release, err := w.opts.Leases.Hold(w.ctx, webhookLease)
-		if err != nil {
-			if w.ctx.Err() == nil {
-				w.log.Error("waiting for the webhook lease failed; retrying", "err", err)
-				sleep(w.ctx, time.Second)
-			}
-			continue
-		}
+	webhook.Lead(w.ctx, w.opts.Leases, webhookLease, w.opts.Resync, w.log, func(held context.Context) error {
 		w.mu.Lock()
 		w.leading = true
 		w.mu.Unlock()
-		t := time.NewTicker(w.opts.Resync)
-		for held.Err() == nil {
-			if err := w.startAll(held); err != nil && held.Err() == nil {
-				w.log.Error("starting webhook senders failed", "err", err)
-			}
-			select {
-			case <-held.Done():
-			case <-t.C:
-			}
-		}
-		t.Stop()
+		return w.startAll(held)
+	}, func() {
 		w.mu.Lock()
 		w.leading = false
 		for id, s := range w.senders {
@@ -292,8 +274,7 @@ func (w *Webhooks) lead() {
 			delete(w.senders, id)
 		}
 		w.mu.Unlock()
-		release()
-	}
+	})
 }
 
 // pump renders queued messages and writes them to their apps' outboxes.
@@ -378,7 +359,7 @@ func (w *Webhooks) append(svc *chat.Service, app int64, payloads [][]byte) bool 
 			return false
 		}
 		w.log.Error("writing message webhooks to the outbox failed; retrying", "app", app, "err", err)
-		if !sleep(w.ctx, wait) {
+		if !webhook.Sleep(w.ctx, wait) {
 			return false
 		}
 	}
@@ -466,7 +447,7 @@ func (s *appSender) run(ctx context.Context) {
 				return
 			}
 			s.w.log.Error("reading the webhook outbox failed", "app", s.appID, "err", err)
-			if !sleep(ctx, time.Second) {
+			if !webhook.Sleep(ctx, time.Second) {
 				return
 			}
 			continue
@@ -492,24 +473,16 @@ func (s *appSender) run(ctx context.Context) {
 // deliver tries one delivery until it succeeds or is given up; false: the
 // sender stops and the delivery stays in the outbox.
 func (s *appSender) deliver(ctx context.Context, d chat.AppWebhookDelivery) bool {
-	for attempt := 0; ; attempt++ {
-		err := s.post(ctx, d)
-		if err == nil {
-			s.finish(d)
-			return true
-		}
-		if ctx.Err() != nil {
-			return false
-		}
-		if attempt >= len(s.w.opts.Retries) {
-			s.w.log.Warn("message webhook given up", "app", s.appID, "msg_delivery", d.ID, "attempts", attempt+1, "err", err)
-			s.finish(d)
-			return true
-		}
-		if !sleep(ctx, s.w.opts.Retries[attempt]) {
-			return false
-		}
+	err := webhook.Retry(ctx, s.w.opts.Retries, func(ctx context.Context) error { return s.post(ctx, d) }, nil)
+	if ctx.Err() != nil {
+		return false
 	}
+	if err != nil {
+		s.w.log.Warn("message webhook given up", "app", s.appID, "msg_delivery", d.ID,
+			"attempts", len(s.w.opts.Retries)+1, "err", err)
+	}
+	s.finish(d)
+	return true
 }
 
 func (s *appSender) finish(d chat.AppWebhookDelivery) {
@@ -532,34 +505,16 @@ func (s *appSender) post(ctx context.Context, d chat.AppWebhookDelivery) error {
 	}
 	ctx, cancel := context.WithTimeout(ctx, s.w.opts.Timeout)
 	defer cancel()
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, cfg.URL, bytes.NewReader(d.Payload))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("User-Agent", "chatd-webhook")
+	var header map[string]string
 	if cfg.Secret != "" {
-		req.Header.Set("signature", cfg.Secret)
+		header = map[string]string{"signature": cfg.Secret}
 	}
-	resp, err := s.w.opts.Client.Do(req)
+	status, _, err := webhook.Post(ctx, s.w.opts.Client, cfg.URL, "application/json", d.Payload, header)
 	if err != nil {
 		return err
 	}
-	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
-	resp.Body.Close()
-	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return fmt.Errorf("answered HTTP %d", resp.StatusCode)
+	if status < 200 || status > 299 {
+		return fmt.Errorf("answered HTTP %d", status)
 	}
 	return nil
-}
-
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-t.C:
-		return true
-	case <-ctx.Done():
-		return false
-	}
 }
