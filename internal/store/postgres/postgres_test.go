@@ -74,7 +74,7 @@ func TestMigrate(t *testing.T) {
 	}
 	var want []int32
 	for _, m := range ms {
-		want = append(want, int32(m.version))
+		want = append(want, int32(m.Version))
 	}
 	if !slices.Equal(got, want) {
 		t.Errorf("schema_migrations = %v, want %v (each once)", got, want)

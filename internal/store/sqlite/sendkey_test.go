@@ -24,7 +24,7 @@ func TestSendKeysSurviveMigration(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.UnixMilli(1_750_000_000_000)
-	for _, q := range []string{ms[0].sql,
+	for _, q := range []string{ms[0].SQL,
 		`CREATE TABLE schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL)`,
 		`INSERT INTO schema_migrations VALUES (1, '0001_init.sql', 0)`,
 		`INSERT INTO chats (id, kind, name, last_seq, last_msg_at, created_at) VALUES (7, 2, 'g', 1, 1750000000000, 1750000000000)`,

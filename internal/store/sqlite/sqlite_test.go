@@ -86,7 +86,7 @@ func TestMigrate(t *testing.T) {
 	}
 	var want []int
 	for _, m := range ms {
-		want = append(want, m.version)
+		want = append(want, m.Version)
 	}
 	if got := versions(s); !equalInts(got, want) {
 		t.Errorf("applied versions %v, want %v", got, want)
