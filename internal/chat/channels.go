@@ -60,10 +60,12 @@ func (s *Service) CreateChannel(ctx context.Context, actor User, in NewChannel) 
 	}
 	c := Chat{ID: s.ids.Next(), AppID: appOf(actor.AppID), Kind: ChatChannel, GuildID: g.guild.ID, Name: name, Type: typ,
 		ParentID: in.ParentID, CreatorID: actor.ID, CreatedAt: s.clock()}
-	if err := s.store.CreateChat(ctx, c); err != nil {
+	e := Event{Kind: EventChannelCreated, Chat: c, ActorID: actor.ID}
+	log := s.change(e)
+	if err := s.store.CreateChat(ctx, c, log); err != nil {
 		return Chat{}, err
 	}
-	s.publish(ctx, Event{Kind: EventChannelCreated, Chat: c, ActorID: actor.ID})
+	s.publishChange(ctx, e, log)
 	return c, nil
 }
 
@@ -128,12 +130,14 @@ func (s *Service) UpdateChannel(ctx context.Context, actor User, in ChannelUpdat
 		}
 		c.SlowMode = *in.SlowMode
 	}
-	err = s.store.UpdateChat(ctx, c)
+	e := Event{Kind: EventChannelUpdated, Chat: c, ActorID: actor.ID}
+	log := s.change(e)
+	err = s.store.UpdateChat(ctx, c, log)
 	forget(s.dir, s.dir.chats, c.ID)
 	if err != nil {
 		return Chat{}, err
 	}
-	s.publish(ctx, Event{Kind: EventChannelUpdated, Chat: c, ActorID: actor.ID})
+	s.publishChange(ctx, e, log)
 	return c, nil
 }
 
@@ -147,12 +151,14 @@ func (s *Service) DeleteChannel(ctx context.Context, actor User, id int64) error
 	if a.guild.guild.DefaultChannelID == id {
 		return invalid("channel_id", "the guild's default channel cannot be deleted")
 	}
-	err = s.store.DeleteChat(ctx, id)
+	e := Event{Kind: EventChannelDeleted, Chat: a.chat, ActorID: actor.ID}
+	log := s.change(e)
+	err = s.store.DeleteChat(ctx, id, log)
 	forget(s.dir, s.dir.chats, id)
 	if err != nil {
 		return err
 	}
-	s.publish(ctx, Event{Kind: EventChannelDeleted, Chat: a.chat, ActorID: actor.ID})
+	s.publishChange(ctx, e, log)
 	return nil
 }
 

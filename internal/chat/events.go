@@ -47,6 +47,11 @@ type Event struct {
 	UserID   int64     // member events; the one reader of a temporary message
 	At       time.Time // when the change was committed
 	Value    string    // a clicked button's value
+	// ChangeSeq is the event's place in its Stream when the store logged
+	// it (every committed change but a message's creation; 0: not logged,
+	// as a button click or a temporary edit), and AfterSeq the chat's last
+	// message seq then (see Change).
+	ChangeSeq, AfterSeq int64
 }
 
 // Publisher receives every event the Service produces, after its change is

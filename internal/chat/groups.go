@@ -122,14 +122,16 @@ func (s *Service) AddGroupMembers(ctx context.Context, actor User, chatID int64,
 			out[id] = false
 			continue
 		}
-		added, err := s.store.AddGroupMember(ctx, GroupMember{ChatID: chatID, UserID: id, JoinedAt: s.clock()})
+		e := Event{Kind: EventGroupMemberJoined, Chat: a.chat, UserID: id, ActorID: actor.ID}
+		log := s.change(e)
+		added, err := s.store.AddGroupMember(ctx, GroupMember{ChatID: chatID, UserID: id, JoinedAt: log.At}, log)
 		if err != nil {
 			return nil, err
 		}
 		forget(s.dir, s.dir.groups, [2]int64{chatID, id})
 		out[id] = added
 		if added {
-			s.publish(ctx, Event{Kind: EventGroupMemberJoined, Chat: a.chat, UserID: id, ActorID: actor.ID})
+			s.publishChange(ctx, e, log)
 		}
 	}
 	return out, nil
@@ -147,13 +149,15 @@ func (s *Service) LeaveGroup(ctx context.Context, actor User, chatID int64) erro
 	if a.group.Role == GroupOwner {
 		return ErrOwnerCannotLeave
 	}
-	removed, err := s.store.RemoveGroupMember(ctx, chatID, actor.ID)
+	e := Event{Kind: EventGroupMemberLeft, Chat: a.chat, UserID: actor.ID, ActorID: actor.ID}
+	log := s.change(e)
+	removed, err := s.store.RemoveGroupMember(ctx, chatID, actor.ID, log)
 	forget(s.dir, s.dir.groups, [2]int64{chatID, actor.ID})
 	if err != nil {
 		return err
 	}
 	if removed {
-		s.publish(ctx, Event{Kind: EventGroupMemberLeft, Chat: a.chat, UserID: actor.ID, ActorID: actor.ID})
+		s.publishChange(ctx, e, log)
 	}
 	return nil
 }

@@ -34,10 +34,12 @@ func (s *Service) CreateGuild(ctx context.Context, name string, ownerID int64) (
 	g.DefaultChannelID = ch.ID
 	everyone := Role{GuildID: g.ID, ID: EveryoneRoleID, Name: "@everyone", Permissions: DefaultEveryonePermissions}
 	owner := Member{GuildID: g.ID, UserID: ownerID, JoinedAt: now}
-	if err := s.store.CreateGuild(ctx, g, everyone, ch, owner); err != nil {
+	e := Event{Kind: EventMemberJoined, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: ownerID, ActorID: ownerID}
+	log := s.change(e)
+	if err := s.store.CreateGuild(ctx, g, everyone, ch, owner, log); err != nil {
 		return Guild{}, Chat{}, err
 	}
-	s.publish(ctx, Event{Kind: EventMemberJoined, Chat: ch, UserID: ownerID, ActorID: ownerID})
+	s.publishChange(ctx, e, log)
 	return g, ch, nil
 }
 
@@ -82,16 +84,19 @@ func (s *Service) AddMember(ctx context.Context, guildID, userID int64, roles []
 			held = append(held, r)
 		}
 	}
-	added, err := s.store.PutMember(ctx, Member{GuildID: guildID, UserID: userID, Roles: held, JoinedAt: s.clock()})
+	// Whether the member is new is known as the store writes it: PutMember
+	// logs EventMemberJoined then.
+	e := Event{Kind: EventMemberUpdated, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID}
+	log := s.change(e)
+	added, err := s.store.PutMember(ctx, Member{GuildID: guildID, UserID: userID, Roles: held, JoinedAt: log.At}, log)
 	forget(s.dir, s.dir.members, [2]int64{guildID, userID})
 	if err != nil {
 		return err
 	}
-	kind := EventMemberUpdated
 	if added {
-		kind = EventMemberJoined
+		e.Kind = EventMemberJoined
 	}
-	s.publish(ctx, Event{Kind: kind, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID})
+	s.publishChange(ctx, e, log)
 	return nil
 }
 
@@ -139,7 +144,9 @@ func (s *Service) KickMember(ctx context.Context, actor User, guildID, userID in
 }
 
 func (s *Service) removeMember(ctx context.Context, g Guild, userID, actorID int64) error {
-	removed, err := s.store.RemoveMember(ctx, g.ID, userID)
+	e := Event{Kind: EventMemberLeft, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID, ActorID: actorID}
+	log := s.change(e)
+	removed, err := s.store.RemoveMember(ctx, g.ID, userID, log)
 	forget(s.dir, s.dir.members, [2]int64{g.ID, userID})
 	if err != nil {
 		return err
@@ -147,7 +154,7 @@ func (s *Service) removeMember(ctx context.Context, g Guild, userID, actorID int
 	if !removed {
 		return notFound(WhatMember)
 	}
-	s.publish(ctx, Event{Kind: EventMemberLeft, Chat: Chat{Kind: ChatChannel, GuildID: g.ID}, UserID: userID, ActorID: actorID})
+	s.publishChange(ctx, e, log)
 	return nil
 }
 

@@ -252,10 +252,12 @@ func (s *Service) EditMessage(ctx context.Context, actor User, in Edit) (Message
 		s.publish(ctx, Event{Kind: EventMessageUpdated, Chat: a.chat, Message: m, ActorID: actor.ID, UserID: in.TempTargetID})
 		return m, nil
 	}
-	if err := s.store.EditMessage(ctx, m, actor.ID); err != nil {
+	e := Event{Kind: EventMessageUpdated, Chat: a.chat, Message: m, ActorID: actor.ID}
+	log := s.change(e)
+	if err := s.store.EditMessage(ctx, m, actor.ID, log); err != nil {
 		return Message{}, err
 	}
-	s.publish(ctx, Event{Kind: EventMessageUpdated, Chat: a.chat, Message: m, ActorID: actor.ID})
+	s.publishChange(ctx, e, log)
 	return m, nil
 }
 
@@ -315,10 +317,12 @@ func (s *Service) DeleteMessages(ctx context.Context, actor User, ids []UUID) er
 	}
 	for _, t := range targets {
 		t.m.RecalledAt = s.clock()
-		if err := s.store.RecallMessage(ctx, t.m.ID, t.m.RecalledAt); err != nil {
+		e := Event{Kind: EventMessageDeleted, Chat: t.a.chat, Message: t.m, ActorID: actor.ID}
+		log := s.change(e)
+		if err := s.store.RecallMessage(ctx, t.m.ID, t.m.RecalledAt, log); err != nil {
 			return err
 		}
-		s.publish(ctx, Event{Kind: EventMessageDeleted, Chat: t.a.chat, Message: t.m, ActorID: actor.ID})
+		s.publishChange(ctx, e, log)
 	}
 	return nil
 }

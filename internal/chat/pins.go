@@ -28,18 +28,21 @@ func (s *Service) setPin(ctx context.Context, actor User, chatID int64, id UUID,
 		}
 	}
 	var changed bool
-	kind := EventMessagePinned
+	e := Event{Kind: EventMessagePinned, Chat: a.chat, Message: m, ActorID: actor.ID}
+	if !pin {
+		e.Kind = EventMessageUnpinned
+	}
+	log := s.change(e)
 	if pin {
-		changed, err = s.store.Pin(ctx, Pin{ChatID: chatID, MessageID: m.ID, PinnedBy: actor.ID, PinnedAt: s.clock()})
+		changed, err = s.store.Pin(ctx, Pin{ChatID: chatID, MessageID: m.ID, PinnedBy: actor.ID, PinnedAt: log.At}, log)
 	} else {
-		kind = EventMessageUnpinned
-		changed, err = s.store.Unpin(ctx, chatID, m.ID)
+		changed, err = s.store.Unpin(ctx, chatID, m.ID, log)
 	}
 	if err != nil {
 		return err
 	}
 	if changed {
-		s.publish(ctx, Event{Kind: kind, Chat: a.chat, Message: m, ActorID: actor.ID})
+		s.publishChange(ctx, e, log)
 	}
 	return nil
 }

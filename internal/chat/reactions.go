@@ -33,12 +33,14 @@ func (s *Service) AddReaction(ctx context.Context, actor User, id UUID, emoji st
 		return err
 	}
 	r := Reaction{MessageID: m.ID, Emoji: emoji, UserID: actor.ID, CreatedAt: s.clock()}
-	added, err := s.store.AddReaction(ctx, r)
+	e := Event{Kind: EventReactionAdded, Chat: a.chat, Message: m, Reaction: r, ActorID: actor.ID}
+	log := s.change(e)
+	added, err := s.store.AddReaction(ctx, r, log)
 	if err != nil {
 		return err
 	}
 	if added {
-		s.publish(ctx, Event{Kind: EventReactionAdded, Chat: a.chat, Message: m, Reaction: r, ActorID: actor.ID})
+		s.publishChange(ctx, e, log)
 	}
 	return nil
 }
@@ -64,13 +66,15 @@ func (s *Service) RemoveReaction(ctx context.Context, actor User, id UUID, emoji
 			return err
 		}
 	}
-	removed, err := s.store.RemoveReaction(ctx, m.ID, emoji, userID)
+	r := Reaction{MessageID: m.ID, Emoji: emoji, UserID: userID, CreatedAt: s.clock()}
+	e := Event{Kind: EventReactionRemoved, Chat: a.chat, Message: m, Reaction: r, ActorID: actor.ID}
+	log := s.change(e)
+	removed, err := s.store.RemoveReaction(ctx, m.ID, emoji, userID, log)
 	if err != nil {
 		return err
 	}
 	if removed {
-		r := Reaction{MessageID: m.ID, Emoji: emoji, UserID: userID, CreatedAt: s.clock()}
-		s.publish(ctx, Event{Kind: EventReactionRemoved, Chat: a.chat, Message: m, Reaction: r, ActorID: actor.ID})
+		s.publishChange(ctx, e, log)
 	}
 	return nil
 }

@@ -9,6 +9,11 @@ import (
 // it and passes the storetest conformance suite. A method that finds nothing
 // returns an error wrapping ErrNotFound (use NotFound). Stores enforce no
 // permissions: the Service does.
+//
+// A write method with a log *Change parameter records log (when not nil) in
+// the same transaction as the change, only when it changed something,
+// setting log.Seq (the stream's next) and log.AfterSeq (for a chat's stream,
+// the chat's last_seq); see ChangeStore.
 type Store interface {
 	UserStore
 	GuildStore
@@ -23,6 +28,7 @@ type Store interface {
 	DownloadStore
 	AppStore
 	AppWebhookStore
+	ChangeStore
 	Close() error
 }
 
@@ -62,7 +68,7 @@ type UserStore interface {
 type GuildStore interface {
 	// CreateGuild stores the guild, its everyone role, its default channel
 	// and its owner's membership in one transaction.
-	CreateGuild(ctx context.Context, g Guild, everyone Role, defaultChannel Chat, owner Member) error
+	CreateGuild(ctx context.Context, g Guild, everyone Role, defaultChannel Chat, owner Member, log *Change) error
 	Guild(ctx context.Context, id int64) (Guild, error)
 	// GuildsOfUser lists the guilds userID is a member of, oldest first.
 	GuildsOfUser(ctx context.Context, userID int64, p Page) (guilds []Guild, total int, err error)
@@ -71,12 +77,13 @@ type GuildStore interface {
 	CreateRole(ctx context.Context, r Role) (Role, error)
 	Roles(ctx context.Context, guildID int64) ([]Role, error)
 	// PutMember adds m, or replaces its roles and nickname when it exists.
-	// It reports whether the member is new.
-	PutMember(ctx context.Context, m Member) (added bool, err error)
+	// It reports whether the member is new, and then sets log.Kind to
+	// EventMemberJoined before logging it.
+	PutMember(ctx context.Context, m Member, log *Change) (added bool, err error)
 	Member(ctx context.Context, guildID, userID int64) (Member, error)
 	// RemoveMember ends a membership; it reports false when there was none.
 	// The user's messages stay.
-	RemoveMember(ctx context.Context, guildID, userID int64) (removed bool, err error)
+	RemoveMember(ctx context.Context, guildID, userID int64, log *Change) (removed bool, err error)
 	// MembersByUser returns the memberships among userIDs of one guild.
 	MembersByUser(ctx context.Context, guildID int64, userIDs []int64) (map[int64]Member, error)
 	// Members lists a guild's members in join order.
@@ -84,12 +91,12 @@ type GuildStore interface {
 }
 
 type ChatStore interface {
-	CreateChat(ctx context.Context, c Chat) error
+	CreateChat(ctx context.Context, c Chat, log *Change) error
 	// UpdateChat rewrites the mutable fields of a channel (name, topic,
 	// parent, level, slow mode).
-	UpdateChat(ctx context.Context, c Chat) error
+	UpdateChat(ctx context.Context, c Chat, log *Change) error
 	// DeleteChat removes a chat; its messages become unreachable.
-	DeleteChat(ctx context.Context, id int64) error
+	DeleteChat(ctx context.Context, id int64, log *Change) error
 	// Chat returns a chat with LastSeq and LastMsgAt current.
 	Chat(ctx context.Context, id int64) (Chat, error)
 	ChatByCode(ctx context.Context, code string) (Chat, error)
@@ -130,11 +137,11 @@ type MessageStore interface {
 	// EditMessage replaces the content of m.ID with m's content, mentions,
 	// quote and extra, setting EditedAt, and keeps the version it replaces as the
 	// next revision.
-	EditMessage(ctx context.Context, m Message, editorID int64) error
+	EditMessage(ctx context.Context, m Message, editorID int64, log *Change) error
 	// Revisions lists the earlier versions of a message, oldest first.
 	Revisions(ctx context.Context, messageID int64) ([]Revision, error)
 	// RecallMessage marks a message deleted for everyone; it keeps its seq.
-	RecallMessage(ctx context.Context, id int64, at time.Time) error
+	RecallMessage(ctx context.Context, id int64, at time.Time, log *Change) error
 	// CountUnread counts the messages of chatID after seq not written by
 	// userID and not recalled.
 	CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error)
@@ -175,9 +182,9 @@ type GroupStore interface {
 	// GroupMembers lists a group's members in join order (then user id).
 	GroupMembers(ctx context.Context, chatID int64) ([]GroupMember, error)
 	// AddGroupMember adds m; it reports false when the user is a member.
-	AddGroupMember(ctx context.Context, m GroupMember) (added bool, err error)
+	AddGroupMember(ctx context.Context, m GroupMember, log *Change) (added bool, err error)
 	// RemoveGroupMember reports false when the user was not a member.
-	RemoveGroupMember(ctx context.Context, chatID, userID int64) (removed bool, err error)
+	RemoveGroupMember(ctx context.Context, chatID, userID int64, log *Change) (removed bool, err error)
 	// GroupsOf lists the groups userID belongs to and has not hidden
 	// (HideDirectChat) since their newest message, newest activity first.
 	GroupsOf(ctx context.Context, userID int64) ([]Chat, error)
@@ -199,9 +206,9 @@ type DownloadStore interface {
 type ReactionStore interface {
 	// AddReaction stores r; it reports false when that user already
 	// reacted with that emoji.
-	AddReaction(ctx context.Context, r Reaction) (added bool, err error)
+	AddReaction(ctx context.Context, r Reaction, log *Change) (added bool, err error)
 	// RemoveReaction reports false when there was no such reaction.
-	RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64) (removed bool, err error)
+	RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64, log *Change) (removed bool, err error)
 	// ReactionCounts tallies the reactions of each message, in the order
 	// each emoji was first used, marking those of viewerID.
 	ReactionCounts(ctx context.Context, messageIDs []int64, viewerID int64) (map[int64][]ReactionCount, error)
@@ -211,8 +218,8 @@ type ReactionStore interface {
 
 type PinStore interface {
 	// Pin reports false when the message was already pinned.
-	Pin(ctx context.Context, p Pin) (added bool, err error)
-	Unpin(ctx context.Context, chatID, messageID int64) (removed bool, err error)
+	Pin(ctx context.Context, p Pin, log *Change) (added bool, err error)
+	Unpin(ctx context.Context, chatID, messageID int64, log *Change) (removed bool, err error)
 	// PinnedMessages lists a chat's pinned messages, most recently pinned
 	// last, at most limit of the newest pins.
 	PinnedMessages(ctx context.Context, chatID int64, limit int) ([]Message, error)

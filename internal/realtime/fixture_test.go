@@ -217,6 +217,14 @@ func describe(d Delivery) string {
 		return fmt.Sprintf("joined:%d", e.UserID)
 	case chat.EventMemberLeft:
 		return fmt.Sprintf("left:%d", e.UserID)
+	case chat.EventReactionAdded:
+		return "react+:" + e.Reaction.Emoji
+	case chat.EventReactionRemoved:
+		return "react-:" + e.Reaction.Emoji
+	case chat.EventMessagePinned:
+		return "pin:" + e.Message.Content
+	case chat.EventMessageDeleted:
+		return "recall:" + e.Message.Content
 	}
 	return fmt.Sprintf("kind%d", e.Kind)
 }

@@ -95,21 +95,18 @@ func (s *Store) UserByDeviceTokenHash(ctx context.Context, hash []byte) (chat.Us
 	return u, sn, notFoundIfNoRows(err, chat.WhatUser)
 }
 
-func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int32(m.Role), storecodec.MS(m.JoinedAt))
-	if err != nil {
-		return false, mapErr(err, "group member")
-	}
-	return tag.RowsAffected() == 1, nil
+func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		added, err := affected(tx.Exec(ctx, `INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int32(m.Role), storecodec.MS(m.JoinedAt)))
+		return added, mapErr(err, "group member")
+	})
 }
 
-func (s *Store) RemoveGroupMember(ctx context.Context, chatID, userID int64) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM group_members WHERE chat_id = $1 AND user_id = $2`, chatID, userID)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() == 1, nil
+func (s *Store) RemoveGroupMember(ctx context.Context, chatID, userID int64, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		return affected(tx.Exec(ctx, `DELETE FROM group_members WHERE chat_id = $1 AND user_id = $2`, chatID, userID))
+	})
 }
 
 func (s *Store) GroupsOf(ctx context.Context, userID int64) ([]chat.Chat, error) {

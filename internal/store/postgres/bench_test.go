@@ -33,7 +33,7 @@ func BenchmarkAppendMessage(b *testing.B) {
 			chats := make([]chat.Chat, 16)
 			for i := range chats {
 				chats[i] = chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "bench", CreatedAt: time.Now()}
-				if err := s.CreateChat(ctx, chats[i]); err != nil {
+				if err := s.CreateChat(ctx, chats[i], nil); err != nil {
 					b.Fatal(err)
 				}
 			}

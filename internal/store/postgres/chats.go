@@ -55,21 +55,28 @@ func insertChat(ctx context.Context, db execer, c chat.Chat) error {
 	return mapErr(err, "chat")
 }
 
-func (s *Store) CreateChat(ctx context.Context, c chat.Chat) error {
-	return insertChat(ctx, s.pool, c)
+func (s *Store) CreateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
+	return s.loggedCreate(ctx, log, func(tx pgx.Tx) error { return insertChat(ctx, tx, c) })
 }
 
-func (s *Store) UpdateChat(ctx context.Context, c chat.Chat) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE chats SET name = $1, topic = $2, parent_id = $3, level = $4, slow_mode = $5
-		WHERE id = $6`, c.Name, c.Topic, c.ParentID, c.Level, c.SlowMode, c.ID)
-	return mustChange(tag, err, chat.WhatChat)
+func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
+	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE chats SET name = $1, topic = $2, parent_id = $3, level = $4, slow_mode = $5
+			WHERE id = $6`, c.Name, c.Topic, c.ParentID, c.Level, c.SlowMode, c.ID)
+		return true, mustChange(tag, err, chat.WhatChat)
+	})
+	return err
 }
 
 // DeleteChat removes the chat row and, by cascade, its pins, read states
-// and hides. Its messages stay, unreachable, as in SQLite.
-func (s *Store) DeleteChat(ctx context.Context, id int64) error {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM chats WHERE id = $1`, id)
-	return mustChange(tag, err, chat.WhatChat)
+// and hides. Its messages stay, unreachable, as in SQLite. A logged delete
+// reads the chat's last_seq under its lock (logged) before the row goes.
+func (s *Store) DeleteChat(ctx context.Context, id int64, log *chat.Change) error {
+	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		tag, err := tx.Exec(ctx, `DELETE FROM chats WHERE id = $1`, id)
+		return true, mustChange(tag, err, chat.WhatChat)
+	})
+	return err
 }
 
 func (s *Store) Chat(ctx context.Context, id int64) (chat.Chat, error) {

@@ -19,8 +19,9 @@ func scanGuild(row pgx.Row) (chat.Guild, error) {
 	return g, err
 }
 
-func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Role, defaultChannel chat.Chat, owner chat.Member) error {
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Role, defaultChannel chat.Chat, owner chat.Member,
+	log *chat.Change) error {
+	return s.loggedCreate(ctx, log, func(tx pgx.Tx) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO guilds (id, name, topic, icon, owner_id, default_channel_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, storecodec.MS(g.CreatedAt)); err != nil {
@@ -133,8 +134,16 @@ func scanMember(row pgx.Row) (chat.Member, error) {
 	return m, nil
 }
 
-func (s *Store) PutMember(ctx context.Context, m chat.Member) (bool, error) {
-	return putMember(ctx, s.pool, m)
+// PutMember logs a new member as EventMemberJoined, whatever kind log had.
+func (s *Store) PutMember(ctx context.Context, m chat.Member, log *chat.Change) (added bool, err error) {
+	_, err = s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		var err error
+		if added, err = putMember(ctx, tx, m); added && log != nil {
+			log.Kind = chat.EventMemberJoined
+		}
+		return true, err
+	})
+	return added && err == nil, err
 }
 
 // putMember inserts m, or replaces the roles and nickname of an existing
@@ -200,10 +209,8 @@ func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat
 	return out, total, rows.Err()
 }
 
-func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM members WHERE guild_id = $1 AND user_id = $2`, guildID, userID)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() > 0, nil
+func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		return affected(tx.Exec(ctx, `DELETE FROM members WHERE guild_id = $1 AND user_id = $2`, guildID, userID))
+	})
 }

@@ -133,7 +133,7 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 
 // EditMessage locks the message's row while it numbers the revision, so
 // two nodes editing one message at once keep both versions in order.
-func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64) error {
+func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64, log *chat.Change) error {
 	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return err
@@ -142,23 +142,24 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 	if err != nil {
 		return err
 	}
-	return pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
+	_, err = s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
 		var oldContent, oldMentions, oldExtra string
 		var oldQuote int64
 		err := tx.QueryRow(ctx, `SELECT content, mentions::text, quote_id, extra FROM messages WHERE id = $1 FOR UPDATE`, m.ID).
 			Scan(&oldContent, &oldMentions, &oldQuote, &oldExtra)
 		if err != nil {
-			return notFoundIfNoRows(err, chat.WhatMessage)
+			return false, notFoundIfNoRows(err, chat.WhatMessage)
 		}
 		if _, err := tx.Exec(ctx, `INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
 			SELECT $1, COALESCE(MAX(rev), 0) + 1, $2, $3::jsonb, $4, $5, $6, $7 FROM revisions WHERE message_id = $1`,
 			m.ID, oldContent, oldMentions, oldQuote, editorID, storecodec.MS(m.EditedAt), oldExtra); err != nil {
-			return err
+			return false, err
 		}
 		_, err = tx.Exec(ctx, `UPDATE messages SET content = $1, mentions = $2::jsonb, quote_id = $3, edited_at = $4, extra = $5
 			WHERE id = $6`, m.Content, mentions, m.QuoteID, storecodec.MS(m.EditedAt), extra, m.ID)
-		return err
+		return true, err
 	})
+	return err
 }
 
 func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision, error) {
@@ -189,10 +190,13 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 }
 
 // RecallMessage keeps the first recall time when called twice.
-func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error {
-	tag, err := s.pool.Exec(ctx, `UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN $1 ELSE recalled_at END
-		WHERE id = $2`, storecodec.MS(at), id)
-	return mustChange(tag, err, chat.WhatMessage)
+func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *chat.Change) error {
+	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		tag, err := tx.Exec(ctx, `UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN $1 ELSE recalled_at END
+			WHERE id = $2`, storecodec.MS(at), id)
+		return true, mustChange(tag, err, chat.WhatMessage)
+	})
+	return err
 }
 
 func (s *Store) CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error) {

@@ -6,24 +6,23 @@ import (
 
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/store/storecodec"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // Pin relies on the foreign keys to report a missing chat or message.
-func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt))
-	if err != nil {
-		return false, mapErr(err, "pin")
-	}
-	return tag.RowsAffected() > 0, nil
+func (s *Store) Pin(ctx context.Context, p chat.Pin, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		added, err := affected(tx.Exec(ctx, `INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt)))
+		return added, mapErr(err, "pin")
+	})
 }
 
-func (s *Store) Unpin(ctx context.Context, chatID, messageID int64) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM pins WHERE chat_id = $1 AND message_id = $2`, chatID, messageID)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() > 0, nil
+func (s *Store) Unpin(ctx context.Context, chatID, messageID int64, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		return affected(tx.Exec(ctx, `DELETE FROM pins WHERE chat_id = $1 AND message_id = $2`, chatID, messageID))
+	})
 }
 
 func (s *Store) PinnedMessages(ctx context.Context, chatID int64, limit int) ([]chat.Message, error) {

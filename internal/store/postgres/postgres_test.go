@@ -97,7 +97,7 @@ func TestTwoNodesOneChat(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "shared", CreatorID: author.ID, CreatedAt: now}
-	if err := a.CreateChat(ctx, c); err != nil {
+	if err := a.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	message := func() chat.Message {
@@ -215,7 +215,7 @@ func TestTwoNodesOneChat(t *testing.T) {
 		ch := chat.Chat{ID: ids.Next(), Kind: chat.ChatChannel, GuildID: g.ID, Name: "general", Type: chat.ChannelText, CreatedAt: now}
 		g.DefaultChannelID = ch.ID
 		if err := a.CreateGuild(ctx, g, chat.Role{GuildID: g.ID, Name: "@everyone"}, ch,
-			chat.Member{GuildID: g.ID, UserID: author.ID, JoinedAt: now}); err != nil {
+			chat.Member{GuildID: g.ID, UserID: author.ID, JoinedAt: now}, nil); err != nil {
 			t.Fatal(err)
 		}
 		const n = 20
@@ -249,7 +249,7 @@ func TestCloseAnswersQueuedAppends(t *testing.T) {
 	ctx := context.Background()
 	ids := chat.NewIDGen(4)
 	c := chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "c", CreatedAt: time.Now()}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	const n = 200

@@ -5,25 +5,24 @@ import (
 
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/store/storecodec"
+
+	"github.com/jackc/pgx/v5"
 )
 
 // AddReaction relies on the foreign key to report a missing message.
-func (s *Store) AddReaction(ctx context.Context, r chat.Reaction) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)
-		ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt))
-	if err != nil {
-		return false, mapErr(err, "reaction")
-	}
-	return tag.RowsAffected() > 0, nil
+func (s *Store) AddReaction(ctx context.Context, r chat.Reaction, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		added, err := affected(tx.Exec(ctx, `INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)
+			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt)))
+		return added, mapErr(err, "reaction")
+	})
 }
 
-func (s *Store) RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64) (bool, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3`,
-		messageID, emoji, userID)
-	if err != nil {
-		return false, err
-	}
-	return tag.RowsAffected() > 0, nil
+func (s *Store) RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64, log *chat.Change) (bool, error) {
+	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+		return affected(tx.Exec(ctx, `DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3`,
+			messageID, emoji, userID))
+	})
 }
 
 // ReactionCounts orders emojis by their earliest standing reaction; the

@@ -191,6 +191,15 @@ func mustChange(tag pgconn.CommandTag, err error, what string) error {
 	return nil
 }
 
+// affected reports whether a statement changed a row (an insert that met
+// its conflict, a delete that found nothing, did not).
+func affected(tag pgconn.CommandTag, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
+	return tag.RowsAffected() > 0, nil
+}
+
 // execer is the pool or a transaction.
 type execer interface {
 	Exec(ctx context.Context, sql string, args ...any) (pgconn.CommandTag, error)

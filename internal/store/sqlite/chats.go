@@ -53,36 +53,59 @@ func insertChat(w *writer, c chat.Chat) error {
 	return conflict(err, "chat")
 }
 
-func (s *Store) CreateChat(ctx context.Context, c chat.Chat) error {
-	return s.writeSingle(ctx, func(w *writer) error {
+// CreateChat logs the chat's own last seq as inserted (0 for a new chat):
+// the writer's cache may still hold a chat deleted under the same id.
+func (s *Store) CreateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
+	cl := logTo(log)
+	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
 		if err := insertChat(w, c); err != nil {
 			return err
 		}
 		w.forgetChat(c.ID)
-		return nil
-	})
+		return cl.write(w, c.LastSeq)
+	}))
 }
 
-func (s *Store) UpdateChat(ctx context.Context, c chat.Chat) error {
-	return s.writeSingle(ctx, func(w *writer) error {
+func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
+	cl := logTo(log)
+	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
+		after, err := cl.afterSeq(w, chat.WhatChat)
+		if err != nil {
+			return err
+		}
 		res, err := w.exec(`UPDATE chats SET name = ?, topic = ?, parent_id = ?, level = ?, slow_mode = ? WHERE id = ?`,
 			c.Name, c.Topic, c.ParentID, c.Level, c.SlowMode, c.ID)
-		return mustChange(res, err, chat.WhatChat)
-	})
+		if err := mustChange(res, err, chat.WhatChat); err != nil {
+			return err
+		}
+		return cl.write(w, after)
+	}))
 }
 
 // DeleteChat removes the chat row and, by cascade, its pins, read states
 // and hides. Its messages stay, unreachable: deleting them could hold the
-// writer for as long as the chat is big.
-func (s *Store) DeleteChat(ctx context.Context, id int64) error {
-	return s.writeSingle(ctx, func(w *writer) error {
+// writer for as long as the chat is big. The change's AfterSeq is read
+// before the row (and the writer's cache of it) goes.
+func (s *Store) DeleteChat(ctx context.Context, id int64, log *chat.Change) error {
+	cl := logTo(log)
+	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
+		after, err := cl.afterSeq(w, chat.WhatChat)
+		if err != nil {
+			return err
+		}
 		res, err := w.exec(`DELETE FROM chats WHERE id = ?`, id)
 		if err := mustChange(res, err, chat.WhatChat); err != nil {
 			return err
 		}
 		w.forgetChat(id)
-		return nil
-	})
+		return cl.write(w, after)
+	}))
+}
+
+// rowsChanged reports whether res changed any row.
+func rowsChanged(res sql.Result) (bool, error) {
+	n, err := res.RowsAffected()
+	return n > 0, err
 }
 
 // mustChange turns "no row changed" into a NotFound of what.

@@ -77,7 +77,7 @@ func buildBigChat(path string) error {
 	}
 	ctx := context.Background()
 	c := chat.Chat{ID: bigChatID, Kind: chat.ChatGroup, Name: "big", CreatedAt: time.UnixMilli(1_750_000_000_000)}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		s.Close()
 		return err
 	}
@@ -98,7 +98,7 @@ func TestBulkFill(t *testing.T) {
 	defer s.Close()
 	ctx := context.Background()
 	c := chat.Chat{ID: 7, Kind: chat.ChatGroup, Name: "g", CreatedAt: time.UnixMilli(1_750_000_000_000)}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	if err := s.bulkFill(ctx, c.ID, 1000, c.CreatedAt); err != nil {

@@ -19,8 +19,10 @@ func scanGuild(sc scanner) (chat.Guild, error) {
 	return g, err
 }
 
-func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Role, defaultChannel chat.Chat, owner chat.Member) error {
-	return s.write(ctx, func(w *writer) error {
+func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Role, defaultChannel chat.Chat, owner chat.Member,
+	log *chat.Change) error {
+	cl := logTo(log)
+	return cl.commit(s.write(ctx, func(w *writer) error {
 		if ok, err := w.exists(`SELECT 1 FROM users WHERE id = ?`, g.OwnerID); err != nil || !ok {
 			return orNotFound(err, chat.WhatUser)
 		}
@@ -35,9 +37,11 @@ func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Rol
 		if err := insertChat(w, defaultChannel); err != nil {
 			return err
 		}
-		_, err := putMember(w, owner)
-		return err
-	})
+		if _, err := putMember(w, owner); err != nil {
+			return err
+		}
+		return cl.write(w, 0) // the guild's stream: no messages
+	}))
 }
 
 // orNotFound is err, or a NotFound of what when the lookup simply found
@@ -140,14 +144,22 @@ func scanMember(sc scanner) (chat.Member, error) {
 	return m, err
 }
 
-func (s *Store) PutMember(ctx context.Context, m chat.Member) (bool, error) {
+// PutMember logs a replaced membership too: its roles or nickname may
+// have changed.
+func (s *Store) PutMember(ctx context.Context, m chat.Member, log *chat.Change) (bool, error) {
 	var added bool
+	cl := logTo(log)
 	err := s.write(ctx, func(w *writer) error {
 		var err error
-		added, err = putMember(w, m)
-		return err
+		if added, err = putMember(w, m); err != nil {
+			return err
+		}
+		if added {
+			cl.row.Kind = chat.EventMemberJoined
+		}
+		return cl.write(w, 0) // the guild's stream: no messages
 	})
-	return added, err
+	return added, cl.commit(err)
 }
 
 // putMember inserts m, or replaces the roles and nickname of an existing
@@ -228,16 +240,18 @@ func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat
 	return out, total, rows.Err()
 }
 
-func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64) (bool, error) {
+func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64, log *chat.Change) (bool, error) {
 	var removed bool
+	cl := logTo(log)
 	err := s.writeSingle(ctx, func(w *writer) error {
 		res, err := w.exec(`DELETE FROM members WHERE guild_id = ? AND user_id = ?`, guildID, userID)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		removed = n > 0
-		return err
+		if removed, err = rowsChanged(res); err != nil || !removed {
+			return err
+		}
+		return cl.write(w, 0) // the guild's stream: no messages
 	})
-	return removed, err
+	return removed, cl.commit(err)
 }

@@ -257,7 +257,7 @@ func (s *Store) ListMessages(ctx context.Context, q chat.MessageQuery) ([]chat.M
 	return msgs, nil
 }
 
-func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64) error {
+func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64, log *chat.Change) error {
 	mentions, err := storecodec.EncodeMentions(m.Mentions)
 	if err != nil {
 		return err
@@ -266,7 +266,8 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 	if err != nil {
 		return err
 	}
-	return s.write(ctx, func(w *writer) error {
+	cl := logTo(log)
+	return cl.commit(s.write(ctx, func(w *writer) error {
 		var oldContent, oldMentions, oldExtra string
 		var oldQuote int64
 		err := w.queryRow(`SELECT content, mentions, quote_id, extra FROM messages WHERE id = ?`, m.ID).
@@ -277,15 +278,21 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64)
 		if err != nil {
 			return err
 		}
+		after, err := cl.afterSeq(w, chat.WhatMessage)
+		if err != nil {
+			return err
+		}
 		if _, err := w.exec(`INSERT INTO revisions (message_id, rev, content, mentions, quote_id, editor_id, edited_at, extra)
 			SELECT ?1, COALESCE(MAX(rev), 0) + 1, ?2, ?3, ?4, ?5, ?6, ?7 FROM revisions WHERE message_id = ?1`,
 			m.ID, oldContent, oldMentions, oldQuote, editorID, storecodec.MS(m.EditedAt), oldExtra); err != nil {
 			return err
 		}
-		_, err = w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ?, extra = ? WHERE id = ?`,
-			m.Content, mentions, m.QuoteID, storecodec.MS(m.EditedAt), extra, m.ID)
-		return err
-	})
+		if _, err := w.exec(`UPDATE messages SET content = ?, mentions = ?, quote_id = ?, edited_at = ?, extra = ? WHERE id = ?`,
+			m.Content, mentions, m.QuoteID, storecodec.MS(m.EditedAt), extra, m.ID); err != nil {
+			return err
+		}
+		return cl.write(w, after)
+	}))
 }
 
 func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision, error) {
@@ -315,13 +322,22 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 	return out, rows.Err()
 }
 
-// RecallMessage keeps the first recall time when called twice.
-func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time) error {
-	return s.writeSingle(ctx, func(w *writer) error {
+// RecallMessage keeps the first recall time when called twice; the second
+// call still logs its change, as it fails nothing.
+func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *chat.Change) error {
+	cl := logTo(log)
+	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
+		after, err := cl.afterSeq(w, chat.WhatMessage)
+		if err != nil {
+			return err
+		}
 		res, err := w.exec(`UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN ? ELSE recalled_at END
 			WHERE id = ?`, storecodec.MS(at), id)
-		return mustChange(res, err, chat.WhatMessage)
-	})
+		if err := mustChange(res, err, chat.WhatMessage); err != nil {
+			return err
+		}
+		return cl.write(w, after)
+	}))
 }
 
 // CountUnread walks every unread message, so unlike the other reads it

@@ -2,14 +2,16 @@ package sqlite
 
 import (
 	"context"
+	"errors"
 	"slices"
 
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/store/storecodec"
 )
 
-func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
+func (s *Store) Pin(ctx context.Context, p chat.Pin, log *chat.Change) (bool, error) {
 	var added bool
+	cl := logTo(log)
 	err := s.writeSingle(ctx, func(w *writer) error {
 		if ok, err := w.exists(`SELECT 1 FROM chats WHERE id = ?`, p.ChatID); err != nil || !ok {
 			return orNotFound(err, chat.WhatChat)
@@ -17,30 +19,44 @@ func (s *Store) Pin(ctx context.Context, p chat.Pin) (bool, error) {
 		if ok, err := w.exists(`SELECT 1 FROM messages WHERE id = ?`, p.MessageID); err != nil || !ok {
 			return orNotFound(err, chat.WhatMessage)
 		}
+		after, err := cl.afterSeq(w, chat.WhatChat)
+		if err != nil {
+			return err
+		}
 		res, err := w.exec(`INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, ?)
 			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt))
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		added = n > 0
-		return err
+		if added, err = rowsChanged(res); err != nil || !added {
+			return err
+		}
+		return cl.write(w, after)
 	})
-	return added, err
+	return added, cl.commit(err)
 }
 
-func (s *Store) Unpin(ctx context.Context, chatID, messageID int64) (bool, error) {
+func (s *Store) Unpin(ctx context.Context, chatID, messageID int64, log *chat.Change) (bool, error) {
 	var removed bool
+	cl := logTo(log)
 	err := s.writeSingle(ctx, func(w *writer) error {
+		after, err := cl.afterSeq(w, chat.WhatChat)
+		if errors.Is(err, chat.ErrNotFound) {
+			return nil // the chat's deletion took its pins with it: none to remove
+		}
+		if err != nil {
+			return err
+		}
 		res, err := w.exec(`DELETE FROM pins WHERE chat_id = ? AND message_id = ?`, chatID, messageID)
 		if err != nil {
 			return err
 		}
-		n, err := res.RowsAffected()
-		removed = n > 0
-		return err
+		if removed, err = rowsChanged(res); err != nil || !removed {
+			return err
+		}
+		return cl.write(w, after)
 	})
-	return removed, err
+	return removed, cl.commit(err)
 }
 
 func (s *Store) PinnedMessages(ctx context.Context, chatID int64, limit int) ([]chat.Message, error) {

@@ -65,7 +65,7 @@ func TestExpiredKeyRenewalFailure(t *testing.T) {
 	ctx := context.Background()
 	at := time.UnixMilli(1_750_000_000_000)
 	c := chat.Chat{ID: 7, Kind: chat.ChatGroup, Name: "g", CreatedAt: at}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	key := &chat.SendKey{Key: "k", Expires: time.Minute}

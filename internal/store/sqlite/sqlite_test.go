@@ -141,6 +141,8 @@ func TestQueryPlansUseIndexes(t *testing.T) {
 		FROM reactions WHERE message_id IN (SELECT value FROM json_each(?1))
 		GROUP BY message_id, emoji ORDER BY message_id, first_at, first_id`, []any{"[1]", 1}, "USING INDEX"},
 		{"direct chats", `SELECT COUNT(*) ` + directListWhere, []any{1}, "MULTI-INDEX OR"},
+		{"changes after", sqlChangesAfter, []any{1, 5, 100}, "changes USING PRIMARY KEY (stream=? AND seq>?)"},
+		{"last change before", sqlLastChangeBefore, []any{1, 5}, "changes USING PRIMARY KEY (stream=?)"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			rows, err := s.rdb.Query("EXPLAIN QUERY PLAN "+tc.query, tc.args...)
@@ -181,7 +183,7 @@ func TestAckedWritesSurviveClose(t *testing.T) {
 	ctx := context.Background()
 	ids := chat.NewIDGen(2)
 	c := chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "g", CreatedAt: time.Now()}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	var mu sync.Mutex
@@ -242,7 +244,7 @@ func TestGroupCommit(t *testing.T) {
 	ctx := context.Background()
 	ids := chat.NewIDGen(3)
 	c := chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "g", CreatedAt: time.Now()}
-	if err := s.CreateChat(ctx, c); err != nil {
+	if err := s.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	before := s.w.stats()
@@ -417,7 +419,7 @@ func TestTwoWritersOnOneFile(t *testing.T) {
 	ctx := context.Background()
 	ids := chat.NewIDGen(5)
 	c := chat.Chat{ID: ids.Next(), Kind: chat.ChatGroup, Name: "g", CreatedAt: time.Now()}
-	if err := a.CreateChat(ctx, c); err != nil {
+	if err := a.CreateChat(ctx, c, nil); err != nil {
 		t.Fatal(err)
 	}
 	var got []int64

@@ -109,9 +109,9 @@ func testDevices(t *testing.T, f *fixture) {
 func testGroupMembership(t *testing.T, f *fixture) {
 	owner, joiner := f.user("owner"), f.user("joiner")
 	g := f.group(owner)
-	added, err := f.s.AddGroupMember(f.ctx, chat.GroupMember{ChatID: g.ID, UserID: joiner.ID, JoinedAt: f.tick()})
+	added, err := f.s.AddGroupMember(f.ctx, chat.GroupMember{ChatID: g.ID, UserID: joiner.ID, JoinedAt: f.tick()}, nil)
 	must(t, "AddGroupMember", err)
-	again, err := f.s.AddGroupMember(f.ctx, chat.GroupMember{ChatID: g.ID, UserID: joiner.ID, JoinedAt: f.tick()})
+	again, err := f.s.AddGroupMember(f.ctx, chat.GroupMember{ChatID: g.ID, UserID: joiner.ID, JoinedAt: f.tick()}, nil)
 	must(t, "AddGroupMember again", err)
 	equal(t, "added", []bool{added, again}, []bool{true, false})
 	groups, err := f.s.GroupsOf(f.ctx, joiner.ID)
@@ -129,9 +129,9 @@ func testGroupMembership(t *testing.T, f *fixture) {
 	must(t, "GroupsOf after a message", err)
 	equal(t, "groups after a message", len(groups), 1)
 
-	removed, err := f.s.RemoveGroupMember(f.ctx, g.ID, joiner.ID)
+	removed, err := f.s.RemoveGroupMember(f.ctx, g.ID, joiner.ID, nil)
 	must(t, "RemoveGroupMember", err)
-	removedAgain, err := f.s.RemoveGroupMember(f.ctx, g.ID, joiner.ID)
+	removedAgain, err := f.s.RemoveGroupMember(f.ctx, g.ID, joiner.ID, nil)
 	must(t, "RemoveGroupMember again", err)
 	equal(t, "removed", []bool{removed, removedAgain}, []bool{true, false})
 	_, err = f.s.GroupMember(f.ctx, g.ID, joiner.ID)

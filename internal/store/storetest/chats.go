@@ -14,7 +14,7 @@ func testChats(t *testing.T, f *fixture) {
 	newChannel := func(name string, level int, typ chat.ChannelType, parent int64) chat.Chat {
 		c := chat.Chat{ID: f.ids.Next(), Kind: chat.ChatChannel, GuildID: g.ID, Name: name, Topic: "about " + name,
 			Type: typ, ParentID: parent, Level: level, SlowMode: 5000, CreatorID: owner.ID, CreatedAt: f.tick()}
-		must(t, "CreateChat", f.s.CreateChat(f.ctx, c))
+		must(t, "CreateChat", f.s.CreateChat(f.ctx, c, nil))
 		return c
 	}
 	cat := newChannel("category", 2, chat.ChannelCategory, 0)
@@ -36,7 +36,7 @@ func testChats(t *testing.T, f *fixture) {
 	upd := text
 	upd.Name, upd.Topic, upd.ParentID, upd.Level, upd.SlowMode = "renamed", "new topic", 0, 7, 60000
 	upd.CreatorID, upd.Type = 424242, chat.ChannelVoice // not mutable: must not change
-	must(t, "UpdateChat", f.s.UpdateChat(f.ctx, upd))
+	must(t, "UpdateChat", f.s.UpdateChat(f.ctx, upd, nil))
 	want := text
 	want.Name, want.Topic, want.ParentID, want.Level, want.SlowMode = "renamed", "new topic", 0, 7, 60000
 	equal(t, "Chat after UpdateChat", normChat(f.chat(text.ID)), normChat(want))
@@ -52,21 +52,21 @@ func testChats(t *testing.T, f *fixture) {
 		t.Errorf("after two messages LastSeq %d, LastMsgAt %v; want 2, %v", c.LastSeq, c.LastMsgAt, last.CreatedAt)
 	}
 
-	must(t, "DeleteChat", f.s.DeleteChat(f.ctx, voice.ID))
+	must(t, "DeleteChat", f.s.DeleteChat(f.ctx, voice.ID, nil))
 	_, err = f.s.Chat(f.ctx, voice.ID)
 	mustNotFound(t, "Chat(deleted)", err, chat.WhatChat)
-	mustNotFound(t, "DeleteChat(deleted)", f.s.DeleteChat(f.ctx, voice.ID), chat.WhatChat)
+	mustNotFound(t, "DeleteChat(deleted)", f.s.DeleteChat(f.ctx, voice.ID, nil), chat.WhatChat)
 	chans, err = f.s.GuildChats(f.ctx, g.ID)
 	must(t, "GuildChats", err)
 	if len(chans) != 3 {
 		t.Errorf("GuildChats after delete has %d chats, want 3", len(chans))
 	}
-	mustNotFound(t, "UpdateChat(deleted)", f.s.UpdateChat(f.ctx, voice), chat.WhatChat)
+	mustNotFound(t, "UpdateChat(deleted)", f.s.UpdateChat(f.ctx, voice, nil), chat.WhatChat)
 
 	// ids are unique.
 	dup := group
 	dup.Name = "dup"
-	if err := f.s.CreateChat(f.ctx, dup); !errors.Is(err, chat.ErrConflict) {
+	if err := f.s.CreateChat(f.ctx, dup, nil); !errors.Is(err, chat.ErrConflict) {
 		t.Errorf("CreateChat(taken id): err %v, want ErrConflict", err)
 	}
 }

@@ -25,10 +25,10 @@ func testEdits(t *testing.T, f *fixture) {
 
 	edit1 := m
 	edit1.Content, edit1.Mentions, edit1.QuoteID, edit1.EditedAt = "v2", chat.Mentions{All: true}, 0, f.tick()
-	must(t, "EditMessage", f.s.EditMessage(f.ctx, edit1, alice.ID))
+	must(t, "EditMessage", f.s.EditMessage(f.ctx, edit1, alice.ID, nil))
 	edit2 := edit1
 	edit2.Content, edit2.Mentions, edit2.QuoteID, edit2.EditedAt = "v3", chat.Mentions{Roles: []int{1, 2}}, other.ID, f.tick()
-	must(t, "EditMessage", f.s.EditMessage(f.ctx, edit2, bob.ID))
+	must(t, "EditMessage", f.s.EditMessage(f.ctx, edit2, bob.ID, nil))
 
 	got, err := f.s.Message(f.ctx, m.ID)
 	must(t, "Message", err)
@@ -49,7 +49,7 @@ func testEdits(t *testing.T, f *fixture) {
 	equalMessage(t, "other message", got, other)
 	missing := edit2
 	missing.ID = 12345
-	mustNotFound(t, "EditMessage(missing)", f.s.EditMessage(f.ctx, missing, alice.ID), chat.WhatMessage)
+	mustNotFound(t, "EditMessage(missing)", f.s.EditMessage(f.ctx, missing, alice.ID, nil), chat.WhatMessage)
 }
 
 func testRecallAndUnread(t *testing.T, f *fixture) {
@@ -64,14 +64,14 @@ func testRecallAndUnread(t *testing.T, f *fixture) {
 		ms = append(ms, f.send(c, author, "m")) // seqs 1..6: alice, bob, alice, bob, ...
 	}
 	at := f.tick()
-	must(t, "RecallMessage", f.s.RecallMessage(f.ctx, ms[2].ID, at))
+	must(t, "RecallMessage", f.s.RecallMessage(f.ctx, ms[2].ID, at, nil))
 	m, err := f.s.Message(f.ctx, ms[2].ID)
 	must(t, "Message", err)
 	if !m.RecalledAt.Equal(at) || m.Seq != 3 || m.Content != "m" {
 		t.Errorf("recalled message = %+v, want RecalledAt %v, seq 3, content kept", m, at)
 	}
 	// Recalling again keeps the first recall.
-	must(t, "RecallMessage again", f.s.RecallMessage(f.ctx, ms[2].ID, f.tick()))
+	must(t, "RecallMessage again", f.s.RecallMessage(f.ctx, ms[2].ID, f.tick(), nil))
 	m, err = f.s.Message(f.ctx, ms[2].ID)
 	must(t, "Message", err)
 	if !m.RecalledAt.Equal(at) {
@@ -98,5 +98,5 @@ func testRecallAndUnread(t *testing.T, f *fixture) {
 			t.Errorf("CountUnread(%s, after %d) = %d, want %d", tc.user.Username, tc.after, n, tc.want)
 		}
 	}
-	mustNotFound(t, "RecallMessage(missing)", f.s.RecallMessage(f.ctx, 12345, at), chat.WhatMessage)
+	mustNotFound(t, "RecallMessage(missing)", f.s.RecallMessage(f.ctx, 12345, at, nil), chat.WhatMessage)
 }

@@ -25,20 +25,20 @@ func testNotFound(t *testing.T, f *fixture) {
 		{"Chat", err1(s.Chat(ctx, missing)), chat.WhatChat},
 		{"ChatByCode", err1(s.ChatByCode(ctx, "00000000000000000000000000000000")), chat.WhatChat},
 		{"ChatByCode empty", err1(s.ChatByCode(ctx, "")), chat.WhatChat},
-		{"UpdateChat", s.UpdateChat(ctx, chat.Chat{ID: missing, Name: "x"}), chat.WhatChat},
-		{"DeleteChat", s.DeleteChat(ctx, missing), chat.WhatChat},
+		{"UpdateChat", s.UpdateChat(ctx, chat.Chat{ID: missing, Name: "x"}, nil), chat.WhatChat},
+		{"DeleteChat", s.DeleteChat(ctx, missing, nil), chat.WhatChat},
 		{"HideDirectChat", s.HideDirectChat(ctx, 1, missing), chat.WhatChat},
 		{"Message", err1(s.Message(ctx, missing)), chat.WhatMessage},
 		{"MessageByUUID", err1(s.MessageByUUID(ctx, chat.NewUUID())), chat.WhatMessage},
-		{"EditMessage", s.EditMessage(ctx, chat.Message{ID: missing, Content: "x"}, 1), chat.WhatMessage},
-		{"RecallMessage", s.RecallMessage(ctx, missing, base), chat.WhatMessage},
+		{"EditMessage", s.EditMessage(ctx, chat.Message{ID: missing, Content: "x"}, 1, nil), chat.WhatMessage},
+		{"RecallMessage", s.RecallMessage(ctx, missing, base, nil), chat.WhatMessage},
 		{"AppendMessage", func() error {
 			_, _, err := s.AppendMessage(ctx, chat.Message{ID: 1, UUID: chat.NewUUID(), ChatID: missing, AuthorID: 1,
 				Type: chat.TypeText, Content: "x", CreatedAt: base}, nil)
 			return err
 		}(), chat.WhatChat},
 		{"CreateRole", err1(s.CreateRole(ctx, chat.Role{GuildID: missing, Name: "r"})), chat.WhatGuild},
-		{"AddReaction", err1(s.AddReaction(ctx, chat.Reaction{MessageID: missing, Emoji: "x", UserID: 1, CreatedAt: base})), chat.WhatMessage},
+		{"AddReaction", err1(s.AddReaction(ctx, chat.Reaction{MessageID: missing, Emoji: "x", UserID: 1, CreatedAt: base}, nil)), chat.WhatMessage},
 	} {
 		mustNotFound(t, tc.name, tc.err, tc.what)
 	}

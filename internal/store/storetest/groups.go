@@ -69,7 +69,7 @@ func testExtra(t *testing.T, f *fixture) {
 
 	edited := stored
 	edited.Content, edited.Extra.Buttons, edited.EditedAt = "hello 2", "", f.tick()
-	must(t, "EditMessage", f.s.EditMessage(f.ctx, edited, u.ID))
+	must(t, "EditMessage", f.s.EditMessage(f.ctx, edited, u.ID, nil))
 	got, err = f.s.Message(f.ctx, stored.ID)
 	must(t, "Message", err)
 	equalMessage(t, "edited", got, edited)
@@ -80,7 +80,7 @@ func testExtra(t *testing.T, f *fixture) {
 	}
 
 	// Pins read extra too.
-	_, err = f.s.Pin(f.ctx, chat.Pin{ChatID: c.ID, MessageID: stored.ID, PinnedBy: u.ID, PinnedAt: f.tick()})
+	_, err = f.s.Pin(f.ctx, chat.Pin{ChatID: c.ID, MessageID: stored.ID, PinnedBy: u.ID, PinnedAt: f.tick()}, nil)
 	must(t, "Pin", err)
 	pins, err := f.s.PinnedMessages(f.ctx, c.ID, 10)
 	must(t, "PinnedMessages", err)

@@ -30,9 +30,9 @@ func testGuilds(t *testing.T, f *fixture) {
 	equal(t, "owner membership", normMember(m), normMember(chat.Member{GuildID: g1.ID, UserID: owner.ID, JoinedAt: g1.CreatedAt}))
 
 	// bob owns g2 and joins g1 after it; g3 is newer than both.
-	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g3.ID, UserID: bob.ID, JoinedAt: f.tick()})
+	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g3.ID, UserID: bob.ID, JoinedAt: f.tick()}, nil)
 	must(t, "PutMember", err)
-	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g1.ID, UserID: bob.ID, JoinedAt: f.tick()})
+	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g1.ID, UserID: bob.ID, JoinedAt: f.tick()}, nil)
 	must(t, "PutMember", err)
 	ids := func(gs []chat.Guild) []int64 {
 		out := []int64{}
@@ -107,19 +107,19 @@ func testMembers(t *testing.T, f *fixture) {
 	owner, carol, bob, dave := f.user("owner"), f.user("carol"), f.user("bob"), f.user("dave")
 	g, _ := f.guild(owner)
 	bobJoined := f.tick()
-	added, err := f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, Roles: []int{1}, JoinedAt: bobJoined})
+	added, err := f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, Roles: []int{1}, JoinedAt: bobJoined}, nil)
 	must(t, "PutMember(bob)", err)
 	if !added {
 		t.Errorf("PutMember(new member) added = false")
 	}
-	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: carol.ID, Nickname: "cc", JoinedAt: f.tick()})
+	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: carol.ID, Nickname: "cc", JoinedAt: f.tick()}, nil)
 	must(t, "PutMember(carol)", err)
 	if !added {
 		t.Errorf("PutMember(new member) added = false")
 	}
 	// Replacing bob's roles and nickname keeps his place in join order.
 	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, Nickname: "bobby", Roles: []int{2, 3},
-		JoinedAt: f.tick()})
+		JoinedAt: f.tick()}, nil)
 	must(t, "PutMember(bob again)", err)
 	if added {
 		t.Errorf("PutMember(existing member) added = true")
@@ -130,7 +130,7 @@ func testMembers(t *testing.T, f *fixture) {
 	equal(t, "Member(bob) after replace", normMember(m), normMember(wantBob))
 
 	// Clearing roles clears them.
-	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: carol.ID, JoinedAt: f.tick()})
+	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: carol.ID, JoinedAt: f.tick()}, nil)
 	must(t, "PutMember(carol again)", err)
 	m, err = f.s.Member(f.ctx, g.ID, carol.ID)
 	must(t, "Member(carol)", err)
@@ -179,18 +179,18 @@ func testMembers(t *testing.T, f *fixture) {
 
 	_, err = f.s.Member(f.ctx, g.ID, dave.ID)
 	mustNotFound(t, "Member(non-member)", err, "")
-	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: 12345, UserID: dave.ID, JoinedAt: f.tick()})
+	_, err = f.s.PutMember(f.ctx, chat.Member{GuildID: 12345, UserID: dave.ID, JoinedAt: f.tick()}, nil)
 	mustNotFound(t, "PutMember(missing guild)", err, chat.WhatGuild)
 
 	// Removing a member ends the membership and nothing else; joining again
 	// starts a new one.
-	removed, err := f.s.RemoveMember(f.ctx, g.ID, bob.ID)
-	must(t, "RemoveMember(bob)", err)
+	removed, err := f.s.RemoveMember(f.ctx, g.ID, bob.ID, nil)
+	must(t, "RemoveMember(bob, nil)", err)
 	if !removed {
 		t.Errorf("RemoveMember(member) removed = false")
 	}
-	removed, err = f.s.RemoveMember(f.ctx, g.ID, bob.ID)
-	must(t, "RemoveMember(bob again)", err)
+	removed, err = f.s.RemoveMember(f.ctx, g.ID, bob.ID, nil)
+	must(t, "RemoveMember(bob again, nil)", err)
 	if removed {
 		t.Errorf("RemoveMember(former member) removed = true")
 	}
@@ -210,8 +210,8 @@ func testMembers(t *testing.T, f *fixture) {
 		}
 	}
 	rejoined := f.tick()
-	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, JoinedAt: rejoined})
-	must(t, "PutMember(bob rejoins)", err)
+	added, err = f.s.PutMember(f.ctx, chat.Member{GuildID: g.ID, UserID: bob.ID, JoinedAt: rejoined}, nil)
+	must(t, "PutMember(bob rejoins, nil)", err)
 	if !added {
 		t.Errorf("PutMember(rejoining member) added = false")
 	}

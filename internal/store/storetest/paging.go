@@ -16,7 +16,7 @@ func testPaging(t *testing.T, f *fixture) {
 	}
 	recalledAt := f.tick()
 	for _, seq := range []int64{4, 7} {
-		must(t, "RecallMessage", f.s.RecallMessage(f.ctx, all[seq-1].ID, recalledAt))
+		must(t, "RecallMessage", f.s.RecallMessage(f.ctx, all[seq-1].ID, recalledAt, nil))
 		all[seq-1].RecalledAt = recalledAt
 	}
 	q := func(d chat.Direction, anchor int64, limit int) chat.MessageQuery {

@@ -13,7 +13,7 @@ func testReactions(t *testing.T, f *fixture) {
 	add := func(m chat.Message, emoji string, u chat.User) chat.Reaction {
 		t.Helper()
 		r := chat.Reaction{MessageID: m.ID, Emoji: emoji, UserID: u.ID, CreatedAt: f.tick()}
-		added, err := f.s.AddReaction(f.ctx, r)
+		added, err := f.s.AddReaction(f.ctx, r, nil)
 		must(t, "AddReaction", err)
 		if !added {
 			t.Errorf("AddReaction(%s by %s) added = false", emoji, u.Username)
@@ -26,7 +26,7 @@ func testReactions(t *testing.T, f *fixture) {
 	add(m1, "[#128226;]", carol)
 	add(m2, "😀", bob)
 
-	added, err := f.s.AddReaction(f.ctx, chat.Reaction{MessageID: m1.ID, Emoji: "👍", UserID: alice.ID, CreatedAt: f.tick()})
+	added, err := f.s.AddReaction(f.ctx, chat.Reaction{MessageID: m1.ID, Emoji: "👍", UserID: alice.ID, CreatedAt: f.tick()}, nil)
 	must(t, "AddReaction", err)
 	if added {
 		t.Errorf("AddReaction twice: added = true")
@@ -53,22 +53,22 @@ func testReactions(t *testing.T, f *fixture) {
 		t.Errorf("Reactions of an unreacted message = %v", rs)
 	}
 
-	removed, err := f.s.RemoveReaction(f.ctx, m1.ID, "👍", alice.ID)
+	removed, err := f.s.RemoveReaction(f.ctx, m1.ID, "👍", alice.ID, nil)
 	must(t, "RemoveReaction", err)
 	if !removed {
 		t.Errorf("RemoveReaction: removed = false")
 	}
-	removed, err = f.s.RemoveReaction(f.ctx, m1.ID, "👍", alice.ID)
+	removed, err = f.s.RemoveReaction(f.ctx, m1.ID, "👍", alice.ID, nil)
 	must(t, "RemoveReaction", err)
 	if removed {
 		t.Errorf("RemoveReaction twice: removed = true")
 	}
-	removed, err = f.s.RemoveReaction(f.ctx, m2.ID, "😀", alice.ID)
+	removed, err = f.s.RemoveReaction(f.ctx, m2.ID, "😀", alice.ID, nil)
 	must(t, "RemoveReaction", err)
 	if removed {
 		t.Errorf("RemoveReaction of someone else's: removed = true")
 	}
-	removed, err = f.s.RemoveReaction(f.ctx, m2.ID, "😀", bob.ID)
+	removed, err = f.s.RemoveReaction(f.ctx, m2.ID, "😀", bob.ID, nil)
 	must(t, "RemoveReaction", err)
 	if !removed {
 		t.Errorf("RemoveReaction(m2): removed = false")
@@ -90,7 +90,7 @@ func testReactions(t *testing.T, f *fixture) {
 	// Reactions in one millisecond keep the order they were added in.
 	at := f.tick()
 	for _, e := range []string{"b", "a", "c"} {
-		_, err := f.s.AddReaction(f.ctx, chat.Reaction{MessageID: m3.ID, Emoji: e, UserID: carol.ID, CreatedAt: at})
+		_, err := f.s.AddReaction(f.ctx, chat.Reaction{MessageID: m3.ID, Emoji: e, UserID: carol.ID, CreatedAt: at}, nil)
 		must(t, "AddReaction", err)
 	}
 	counts, err = f.s.ReactionCounts(f.ctx, []int64{m3.ID}, alice.ID)
@@ -98,6 +98,6 @@ func testReactions(t *testing.T, f *fixture) {
 	equal(t, "same-millisecond emojis in order of use", counts[m3.ID],
 		[]chat.ReactionCount{{Emoji: "b", Count: 1}, {Emoji: "a", Count: 1}, {Emoji: "c", Count: 1}})
 
-	_, err = f.s.AddReaction(f.ctx, chat.Reaction{MessageID: 12345, Emoji: "👍", UserID: alice.ID, CreatedAt: f.tick()})
+	_, err = f.s.AddReaction(f.ctx, chat.Reaction{MessageID: 12345, Emoji: "👍", UserID: alice.ID, CreatedAt: f.tick()}, nil)
 	mustNotFound(t, "AddReaction(missing message)", err, chat.WhatMessage)
 }

@@ -58,6 +58,10 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"AppWebhooks", testAppWebhooks},
 		{"Devices", testDevices},
 		{"GroupMembership", testGroupMembership},
+		{"ChangesChat", testChangesChat},
+		{"ChangesGuild", testChangesGuild},
+		{"ChangesConcurrent", testChangesConcurrent},
+		{"ChangesPrune", testChangesPrune},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -113,7 +117,7 @@ func (f *fixture) guild(owner chat.User) (chat.Guild, chat.Chat) {
 		CreatorID: owner.ID, CreatedAt: now}
 	g.DefaultChannelID = ch.ID
 	everyone := chat.Role{GuildID: g.ID, ID: chat.EveryoneRoleID, Name: "@everyone", Permissions: chat.DefaultEveryonePermissions}
-	if err := f.s.CreateGuild(f.ctx, g, everyone, ch, chat.Member{GuildID: g.ID, UserID: owner.ID, JoinedAt: now}); err != nil {
+	if err := f.s.CreateGuild(f.ctx, g, everyone, ch, chat.Member{GuildID: g.ID, UserID: owner.ID, JoinedAt: now}, nil); err != nil {
 		f.t.Fatalf("CreateGuild: %v", err)
 	}
 	return g, ch
@@ -124,7 +128,7 @@ func (f *fixture) group(creator chat.User) chat.Chat {
 	f.t.Helper()
 	c := chat.Chat{ID: f.ids.Next(), Kind: chat.ChatGroup, Name: fmt.Sprintf("group %d", f.names.Add(1)),
 		CreatorID: creator.ID, CreatedAt: f.tick()}
-	if err := f.s.CreateChat(f.ctx, c); err != nil {
+	if err := f.s.CreateChat(f.ctx, c, nil); err != nil {
 		f.t.Fatalf("CreateChat: %v", err)
 	}
 	return c
