@@ -33,6 +33,8 @@ type envelopeJSON struct {
 	User   int64     `json:"u,omitempty"`
 	At     time.Time `json:"t"`
 	Value  string    `json:"val,omitempty"`
+	Change int64     `json:"cs,omitempty"`
+	After  int64     `json:"as,omitempty"`
 }
 
 type chatJSON struct {
@@ -83,7 +85,7 @@ type rxJSON struct {
 func Encode(origin string, e chat.Event) ([]byte, error) {
 	c := e.Chat
 	w := envelopeJSON{V: wireVersion, Origin: origin, Kind: int(e.Kind), Actor: e.ActorID, User: e.UserID, At: e.At,
-		Value: e.Value,
+		Value: e.Value, Change: e.ChangeSeq, After: e.AfterSeq,
 		Chat: chatJSON{ID: c.ID, AppID: c.AppID, Kind: int(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic, Type: int(c.Type),
 			ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode, CreatorID: c.CreatorID, Code: c.Code,
 			Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt, CreatedAt: c.CreatedAt}}
@@ -116,6 +118,7 @@ func Decode(b []byte) (Envelope, error) {
 	}
 	c := w.Chat
 	e := chat.Event{Kind: chat.EventKind(w.Kind), ActorID: w.Actor, UserID: w.User, At: w.At, Value: w.Value,
+		ChangeSeq: w.Change, AfterSeq: w.After,
 		Chat: chat.Chat{ID: c.ID, AppID: c.AppID, Kind: chat.ChatKind(c.Kind), GuildID: c.GuildID, Name: c.Name, Topic: c.Topic,
 			Type: chat.ChannelType(c.Type), ParentID: c.ParentID, Level: c.Level, SlowMode: c.SlowMode,
 			CreatorID: c.CreatorID, Code: c.Code, Members: c.Members, LastSeq: c.LastSeq, LastMsgAt: c.LastMsgAt,
