@@ -29,6 +29,10 @@ var (
 type Core interface {
 	CanView(ctx context.Context, user chat.User, c chat.Chat) bool
 	MessagesAfter(ctx context.Context, chatID, after int64, limit int) ([]chat.Message, error)
+	// ChangesAfter returns the events of a stream's logged changes after
+	// seq, rebuilt from the store (chat.Service.ChangesAfter).
+	ChangesAfter(ctx context.Context, stream, after int64, limit int) ([]chat.Event, error)
+	LastChangeBefore(ctx context.Context, stream int64, t time.Time) (int64, error)
 	GuildsOf(ctx context.Context, actor chat.User, p chat.Page) ([]chat.Guild, int, error)
 }
 

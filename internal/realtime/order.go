@@ -46,11 +46,14 @@ type chatState struct {
 
 	// owned by the worker
 	posKnown bool
-	pos      int64     // last seq delivered
-	chat     chat.Chat // of the last message event, for events rebuilt from the store
-	dead     bool      // the channel was deleted
-	stamp    uint64    // of the entry being delivered
-	log      *eventLog
+	pos      int64 // last seq delivered
+	// the same for the stream's logged changes (changes.go)
+	cposKnown bool
+	cpos      int64
+	chat      chat.Chat // of the last message event, for events rebuilt from the store
+	dead      bool      // the channel was deleted
+	stamp     uint64    // of the entry being delivered
+	log       *eventLog
 
 	audMu sync.Mutex // publishers and the worker share the cached audience
 	aud   *chanAudience
@@ -155,23 +158,32 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []queued) []queu
 			h.stats.dropped.Add(1)
 		case ordered(e):
 			batch = h.deliverInOrder(ctx, core, cs, batch, i)
+		case e.ChangeSeq > 0:
+			batch = h.deliverChange(ctx, core, cs, batch, i)
 		default:
-			switch e.Kind {
-			case chat.EventChannelCreated:
-				if !cs.posKnown {
-					cs.pos, cs.posKnown = e.Chat.LastSeq, true
-				}
-			case chat.EventChannelUpdated:
-				cs.dropAudience()
-			}
-			h.emit(ctx, core, cs, batch[i])
-			if e.Kind == chat.EventChannelDeleted {
-				cs.dead = true
-				cs.dropAudience()
-			}
+			h.emitOther(ctx, core, cs, batch[i])
 		}
 	}
 	return batch
+}
+
+// emitOther delivers an event other than a message's creation, keeping
+// the chat's own state in step with its channel events.
+func (h *Hub) emitOther(ctx context.Context, core Core, cs *chatState, q queued) {
+	e := q.e
+	switch e.Kind {
+	case chat.EventChannelCreated:
+		if !cs.posKnown {
+			cs.pos, cs.posKnown = e.Chat.LastSeq, true
+		}
+	case chat.EventChannelUpdated:
+		cs.dropAudience()
+	}
+	h.emit(ctx, core, cs, q)
+	if e.Kind == chat.EventChannelDeleted {
+		cs.dead = true
+		cs.dropAudience()
+	}
 }
 
 // deliverInOrder delivers batch[i], a message-created event, after the
@@ -180,29 +192,39 @@ func (h *Hub) deliverInOrder(ctx context.Context, core Core, cs *chatState, batc
 	e := batch[i].e
 	seq := e.Message.Seq
 	cs.chat = e.Chat
-	if !cs.posKnown {
-		cs.pos, cs.posKnown = h.startPosition(ctx, core, e), true
-	}
-	if seq <= cs.pos {
+	if cs.posKnown && seq <= cs.pos {
 		h.stats.dropped.Add(1)
 		return batch
 	}
-	if seq > cs.pos+1 && !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
-		// The missing events are most likely being published right now:
-		// look at what arrived meanwhile, once more after letting their
-		// publishers run, and only then read the store.
-		batch = cs.absorb(batch)
-		if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
-			runtime.Gosched()
-			batch = cs.absorb(batch)
-			if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
-				h.repair(ctx, core, cs, e)
-			}
-		}
-	}
+	batch = h.messagesBefore(ctx, core, cs, batch, i, seq)
 	cs.stamp = batch[i].stamp
 	h.emit(ctx, core, cs, batch[i])
 	cs.pos = seq
+	return batch
+}
+
+// messagesBefore delivers the messages of batch[i]'s chat up to seq-1
+// that have not gone out yet: from the batch when they are all there, else
+// from the store.
+func (h *Hub) messagesBefore(ctx context.Context, core Core, cs *chatState, batch []queued, i int, seq int64) []queued {
+	chatID := batch[i].e.Chat.ID
+	if !cs.posKnown {
+		cs.pos, cs.posKnown = h.startPosition(ctx, core, chatID, seq), true
+	}
+	if seq <= cs.pos+1 || h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+		return batch
+	}
+	// The missing events are most likely being published right now: look
+	// at what arrived meanwhile, once more after letting their publishers
+	// run, and only then read the store.
+	batch = cs.absorb(batch)
+	if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+		runtime.Gosched()
+		batch = cs.absorb(batch)
+		if !h.fillFromBatch(ctx, core, cs, seq, batch[i+1:]) {
+			h.repair(ctx, core, cs, batch[i].e.Chat, seq)
+		}
+	}
 	return batch
 }
 
@@ -237,16 +259,15 @@ func (h *Hub) fillFromBatch(ctx context.Context, core Core, cs *chatState, seq i
 	return true
 }
 
-// repair delivers the stored messages between the last seq delivered and
-// e's, which the core committed but whose events have not arrived yet.
-func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Event) {
-	seq := e.Message.Seq
+// repair delivers the stored messages of c between the last seq delivered
+// and seq, which the core committed but whose events have not arrived yet.
+func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, c chat.Chat, seq int64) {
 	for attempt := 0; cs.pos < seq-1; {
-		msgs, err := core.MessagesAfter(ctx, e.Chat.ID, cs.pos, int(min(seq-1-cs.pos, repairLimit)))
+		msgs, err := core.MessagesAfter(ctx, c.ID, cs.pos, int(min(seq-1-cs.pos, repairLimit)))
 		if err != nil {
 			attempt++
 			if attempt >= repairAttempts {
-				h.log.Error("gap repair failed; skipping", "chat", e.Chat.ID, "after", cs.pos, "before", seq, "err", err)
+				h.log.Error("gap repair failed; skipping", "chat", c.ID, "after", cs.pos, "before", seq, "err", err)
 				break
 			}
 			time.Sleep(time.Duration(10<<attempt) * time.Millisecond)
@@ -257,11 +278,11 @@ func (h *Hub) repair(ctx context.Context, core Core, cs *chatState, e *chat.Even
 			if m.Seq <= cs.pos || m.Seq >= seq {
 				continue
 			}
-			h.emitStored(ctx, core, cs, e.Chat, m)
+			h.emitStored(ctx, core, cs, c, m)
 			progressed = true
 		}
 		if !progressed {
-			h.log.Error("gap repair found no messages; skipping", "chat", e.Chat.ID, "after", cs.pos, "before", seq)
+			h.log.Error("gap repair found no messages; skipping", "chat", c.ID, "after", cs.pos, "before", seq)
 			break
 		}
 	}
@@ -278,19 +299,20 @@ func (h *Hub) emitStored(ctx context.Context, core Core, cs *chatState, c chat.C
 	cs.pos = m.Seq
 }
 
-// startPosition is where a chat the hub has not seen before starts: after
-// the newest message created before the hub existed. Every later message
-// was sent through a core publishing to this hub, and its event is either
-// this one or one still on its way, so the gap up to this event is
-// repaired from the store rather than trusted to arrive in order.
-func (h *Hub) startPosition(ctx context.Context, core Core, e *chat.Event) int64 {
-	hi := e.Message.Seq - 1
+// startPosition is where a chat the hub has not seen before starts, given
+// the seq of its first message event: after the newest message created
+// before the hub existed. Every later message was sent through a core
+// publishing to this hub, and its event is either this one or one still on
+// its way, so the gap up to this event is repaired from the store rather
+// than trusted to arrive in order.
+func (h *Hub) startPosition(ctx context.Context, core Core, chatID, seq int64) int64 {
+	hi := seq - 1
 	for w := int64(startWindow); hi > 0; w *= 4 {
 		lo := max(0, hi-w)
-		msgs, err := core.MessagesAfter(ctx, e.Chat.ID, lo, int(hi-lo))
+		msgs, err := core.MessagesAfter(ctx, chatID, lo, int(hi-lo))
 		if err != nil {
-			h.log.Error("cannot read a new chat's recent messages; starting at the event", "chat", e.Chat.ID, "err", err)
-			return e.Message.Seq - 1
+			h.log.Error("cannot read a new chat's recent messages; starting at the event", "chat", chatID, "err", err)
+			return seq - 1
 		}
 		for j := len(msgs) - 1; j >= 0; j-- {
 			if m := msgs[j]; m.Seq <= hi && m.CreatedAt.Before(h.horizon) {

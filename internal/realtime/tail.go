@@ -2,20 +2,23 @@ package realtime
 
 import (
 	"context"
+	"math"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
 )
 
-// Tails. Gap repair finds a missing message when a later one arrives; the
-// last messages of a chat before a pause have no later one to reveal them.
+// Tails. Gap repair finds a missing message (or change) when a later one
+// arrives; the last messages of a chat before a pause have no later one to
+// reveal them.
 // With several nodes such a tail goes missing when the node that committed
 // it dies (or loses the bus) before its events leave. So the hub probes a
 // chat's tail in the store: once after each burst of activity, when the
 // chat has been quiet for Options.TailCheck, and on every chat it knows
 // when a peer goes silent (Relay). A probe is a worker task, ordered with
 // the chat's events: it delivers the stored messages after the last seq
-// delivered, and their own events, arriving later, are dropped as late.
+// delivered, and the logged changes after the last change delivered; their
+// own events, arriving later, are dropped as late.
 
 // probe is the inbox entry of a tail probe.
 var probe = new(chat.Event)
@@ -31,9 +34,6 @@ func (h *Hub) CheckTails(all bool) {
 	}
 	h.chats.Range(func(_, v any) bool {
 		cs := v.(*chatState)
-		if cs.key <= 0 {
-			return true // guild-level events carry no seq
-		}
 		last := cs.lastAt.Load()
 		if !all && (last <= cs.probedAt.Load() || now-last < grace) {
 			return true
@@ -58,9 +58,20 @@ func (h *Hub) tailChecker() {
 	}
 }
 
-// probeTail delivers the stored messages after the last seq delivered.
+// probeTail delivers the stored messages after the last seq delivered and
+// the logged changes after the last change delivered.
 func (h *Hub) probeTail(ctx context.Context, core Core, cs *chatState) {
-	if core == nil || !cs.posKnown || cs.dead || cs.chat.ID == 0 {
+	if core == nil || cs.dead {
+		return
+	}
+	h.probeMessages(ctx, core, cs)
+	if !cs.dead && h.startChanges(ctx, core, cs) {
+		h.repairChanges(ctx, core, cs, math.MaxInt64)
+	}
+}
+
+func (h *Hub) probeMessages(ctx context.Context, core Core, cs *chatState) {
+	if !cs.posKnown || cs.chat.ID == 0 {
 		return
 	}
 	for {
