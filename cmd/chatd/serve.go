@@ -166,6 +166,7 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
+	go pruneChanges(ctx, svc, log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("listening", "addr", ln.Addr().String(), "public_url", *publicURL, "resume_window", resumeWindow, "db", redactURL(sf.dbURL()), "bus", *busFlag, "node", node)
@@ -187,4 +188,22 @@ func serve(args []string, stderr io.Writer) error {
 	}
 	log.Info("stopped")
 	return nil
+}
+
+// pruneChanges forgets the change log's old entries (chat.ChangeRetention)
+// every few minutes until ctx ends. With several nodes each one prunes;
+// the deletes are the same and cheap.
+func pruneChanges(ctx context.Context, svc *chat.Service, log *slog.Logger) {
+	t := time.NewTicker(10 * time.Minute)
+	defer t.Stop()
+	for {
+		if err := svc.PruneChanges(ctx); err != nil && ctx.Err() == nil {
+			log.Error("pruning the change log", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
 }
