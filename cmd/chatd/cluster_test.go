@@ -170,12 +170,16 @@ type received struct {
 
 // listener is a gateway session reading every frame.
 type listener struct {
-	node int
-	conn *websocket.Conn
-	mu   sync.Mutex
-	got  []received
-	err  error
+	node  int
+	conn  *websocket.Conn
+	mu    sync.Mutex
+	got   []received
+	reads []reactionEvent // added_reaction events, in arrival order
+	err   error
 }
+
+// reactionEvent is an added_reaction system event: msg_id and emoji id.
+type reactionEvent struct{ msgID, emoji string }
 
 func (c *cluster) listen(node int, token string) *listener {
 	c.t.Helper()
@@ -234,9 +238,26 @@ func (l *listener) read() {
 				TargetID    string `json:"target_id"`
 				MsgID       string `json:"msg_id"`
 				Content     string `json:"content"`
+				Extra       struct {
+					Type any `json:"type"` // a number for messages, a name for system events
+					Body struct {
+						MsgID string `json:"msg_id"`
+						Emoji struct {
+							ID string `json:"id"`
+						} `json:"emoji"`
+					} `json:"body"`
+				} `json:"extra"`
 			} `json:"d"`
 		}
-		if json.Unmarshal(data, &f) != nil || f.S != 0 || f.D.Type == 255 || f.D.ChannelType != "GROUP" {
+		if json.Unmarshal(data, &f) != nil || f.S != 0 || f.D.ChannelType != "GROUP" {
+			continue
+		}
+		if f.D.Type == 255 {
+			if f.D.Extra.Type == "added_reaction" {
+				l.mu.Lock()
+				l.reads = append(l.reads, reactionEvent{f.D.Extra.Body.MsgID, f.D.Extra.Body.Emoji.ID})
+				l.mu.Unlock()
+			}
 			continue
 		}
 		l.mu.Lock()
@@ -412,7 +433,7 @@ func TestCluster(t *testing.T) {
 // nodes still get every stored message (those it committed but never
 // announced included), once each, in seq order.
 func TestClusterNodeKill(t *testing.T) {
-	const nodes, channels, senders = 3, 4, 16
+	const nodes, channels, senders, reactors = 3, 4, 16, 4
 	c := newCluster(t, nodes, channels)
 	token := c.createBot("sender").token
 	var ls []*listener
@@ -421,9 +442,42 @@ func TestClusterNodeKill(t *testing.T) {
 	}
 
 	var mu sync.Mutex
-	var acked []string
+	var acked, reacted []string
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
+	// Reactors react to the newest acknowledged messages through the dying
+	// node: changes other than sends must survive its death as well.
+	for s := range reactors {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := 0; ; k++ {
+				select {
+				case <-stop:
+					return
+				default:
+				}
+				mu.Lock()
+				var id string
+				if n := len(acked); n > 0 {
+					id = acked[n-1-(k%min(n, 8))]
+				}
+				mu.Unlock()
+				if id == "" {
+					time.Sleep(10 * time.Millisecond)
+					continue
+				}
+				emoji := fmt.Sprintf("r%d-%d", s, k)
+				status, _, err := c.try(0, "POST", "/api/v3/message/add-reaction", "Bot "+token,
+					map[string]any{"msg_id": id, "emoji": emoji})
+				if err == nil && status == 200 {
+					mu.Lock()
+					reacted = append(reacted, id+" "+emoji)
+					mu.Unlock()
+				}
+			}
+		}()
+	}
 	for s := range senders {
 		wg.Add(1)
 		go func() {
@@ -456,18 +510,93 @@ func TestClusterNodeKill(t *testing.T) {
 		t.Fatalf("only %d sends acknowledged before the kill; the load was too light to test anything", len(acked))
 	}
 
+	if len(reacted) < 10 {
+		t.Fatalf("only %d reactions acknowledged before the kill", len(reacted))
+	}
+
 	stored := c.stored()
 	for _, id := range acked {
 		if _, ok := stored[id]; !ok {
 			t.Fatalf("acknowledged message %s is not stored", id)
 		}
 	}
+	reactions := c.storedReactions()
+	for _, r := range reacted {
+		if !reactions[r] {
+			t.Fatalf("acknowledged reaction %q is not stored", r)
+		}
+	}
 	// The survivors notice the silence (3 s) or the quiet chats (1 s) and
 	// read what the dead node committed but never announced.
 	waitFor(t, ls, len(stored), 30*time.Second)
 	checkSessions(t, ls, stored)
-	t.Logf("%d sends acknowledged, %d stored, before the SIGKILL; every stored one reached the sessions of the other nodes",
-		len(acked), len(stored))
+	waitForReactions(t, ls, len(reactions), 30*time.Second)
+	for _, l := range ls {
+		l.mu.Lock()
+		got := slices.Clone(l.reads)
+		l.mu.Unlock()
+		seen := map[string]bool{}
+		for _, r := range got {
+			key := r.msgID + " " + r.emoji
+			if seen[key] || !reactions[key] {
+				t.Fatalf("node %d session: reaction %q delivered twice or never stored", l.node, key)
+			}
+			seen[key] = true
+		}
+		if len(seen) != len(reactions) {
+			t.Fatalf("node %d session: %d reactions delivered, %d stored", l.node, len(seen), len(reactions))
+		}
+	}
+	t.Logf("%d sends and %d reactions acknowledged, %d and %d stored, before the SIGKILL; every stored one reached the sessions of the other nodes",
+		len(acked), len(reacted), len(stored), len(reactions))
+}
+
+// storedReactions reads every reaction as "msg_id emoji" from the database.
+func (c *cluster) storedReactions() map[string]bool {
+	c.t.Helper()
+	ctx := context.Background()
+	conn, err := pgx.Connect(ctx, c.db)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer conn.Close(ctx)
+	rows, err := conn.Query(ctx, `SELECT m.uuid::text || ' ' || r.emoji FROM reactions r JOIN messages m ON m.id = r.message_id`)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for rows.Next() {
+		var key string
+		if err := rows.Scan(&key); err != nil {
+			c.t.Fatal(err)
+		}
+		out[key] = true
+	}
+	if err := rows.Err(); err != nil {
+		c.t.Fatal(err)
+	}
+	return out
+}
+
+// waitForReactions waits until every listener has at least n reaction events.
+func waitForReactions(t *testing.T, ls []*listener, n int, within time.Duration) {
+	t.Helper()
+	deadline := time.Now().Add(within)
+	for _, l := range ls {
+		for {
+			l.mu.Lock()
+			have := len(l.reads)
+			l.mu.Unlock()
+			if have >= n {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("session on node %d has %d of %d reaction events", l.node, have, n)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	time.Sleep(300 * time.Millisecond) // a duplicate would arrive meanwhile
 }
 
 func execOutput(bin string, args ...string) ([]byte, error) {
