@@ -2,6 +2,7 @@ package chat
 
 import (
 	"context"
+	"slices"
 	"time"
 )
 
@@ -41,6 +42,9 @@ type ChangeStore interface {
 	// LastChangeBefore returns the seq of the newest change of stream
 	// committed before t (0: none).
 	LastChangeBefore(ctx context.Context, stream int64, t time.Time) (int64, error)
+	// StreamsChangedSince lists the streams with a change committed at or
+	// after t.
+	StreamsChangedSince(ctx context.Context, t time.Time) ([]int64, error)
 	// PruneChanges deletes the changes committed before t; a stream keeps
 	// numbering after its newest change.
 	PruneChanges(ctx context.Context, before time.Time) error
@@ -105,6 +109,23 @@ func (s *Service) ChangesAfter(ctx context.Context, stream, after int64, limit i
 // there.
 func (s *Service) LastChangeBefore(ctx context.Context, stream int64, t time.Time) (int64, error) {
 	return s.store.LastChangeBefore(ctx, stream, t)
+}
+
+// StreamsActiveSince lists the streams with a message or a change made at
+// or after t. After a node's death the live-event layer probes those it
+// has never seen an event of: their first events may have died with it.
+func (s *Service) StreamsActiveSince(ctx context.Context, t time.Time) ([]int64, error) {
+	chats, err := s.store.ChatsWithMessagesFrom(ctx, FirstIDAt(t))
+	if err != nil {
+		return nil, err
+	}
+	changed, err := s.store.StreamsChangedSince(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	out := append(chats, changed...)
+	slices.Sort(out)
+	return slices.Compact(out), nil
 }
 
 // PruneChanges forgets the changes older than ChangeRetention.

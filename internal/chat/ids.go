@@ -53,6 +53,11 @@ func (g *IDGen) Next() int64 {
 	return now<<22 | g.node<<12 | g.seq
 }
 
+// FirstIDAt is the smallest id any IDGen hands out at t (or later).
+func FirstIDAt(t time.Time) int64 {
+	return max(0, t.UnixMilli()-idEpoch) << 22
+}
+
 // UUID is a message's globally unique id (KOOK msg_id, Yunhu msg_id).
 type UUID [16]byte
 

@@ -142,6 +142,9 @@ type MessageStore interface {
 	Revisions(ctx context.Context, messageID int64) ([]Revision, error)
 	// RecallMessage marks a message deleted for everyone; it keeps its seq.
 	RecallMessage(ctx context.Context, id int64, at time.Time, log *Change) error
+	// ChatsWithMessagesFrom lists the chats of the messages whose id is at
+	// least minID (ids are time-ordered: the chats written to since then).
+	ChatsWithMessagesFrom(ctx context.Context, minID int64) ([]int64, error)
 	// CountUnread counts the messages of chatID after seq not written by
 	// userID and not recalled.
 	CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error)

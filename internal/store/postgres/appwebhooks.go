@@ -45,16 +45,8 @@ func (s *Store) AppWebhook(ctx context.Context, appID int64) (chat.AppWebhook, e
 }
 
 func (s *Store) AppWebhookApps(ctx context.Context) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT app_id FROM app_webhooks WHERE url <> ''
+	return s.ids(ctx, `SELECT app_id FROM app_webhooks WHERE url <> ''
 		UNION SELECT DISTINCT app_id FROM app_webhook_outbox ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if ids == nil {
-		ids = []int64{}
-	}
-	return ids, err
 }
 
 // AppendAppWebhookDeliveries holds the app's app_webhooks row from the

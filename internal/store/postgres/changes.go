@@ -138,6 +138,10 @@ func (s *Store) LastChangeBefore(ctx context.Context, stream int64, t time.Time)
 	return seq, err
 }
 
+func (s *Store) StreamsChangedSince(ctx context.Context, t time.Time) ([]int64, error) {
+	return s.ids(ctx, `SELECT DISTINCT stream FROM changes WHERE at >= $1 ORDER BY 1`, storecodec.MS(t))
+}
+
 // PruneChanges keeps each stream's newest change whatever its age, since
 // the next seq is its seq + 1: a change goes only when this statement sees
 // a newer one of its stream, which is committed and so stays.

@@ -199,6 +199,11 @@ func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *
 	return err
 }
 
+// ChatsWithMessagesFrom reads a range of the messages' primary key.
+func (s *Store) ChatsWithMessagesFrom(ctx context.Context, minID int64) ([]int64, error) {
+	return s.ids(ctx, `SELECT DISTINCT chat_id FROM messages WHERE id >= $1 ORDER BY 1`, minID)
+}
+
 func (s *Store) CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error) {
 	var n int
 	err := s.pool.QueryRow(ctx, `SELECT COUNT(*) FROM messages

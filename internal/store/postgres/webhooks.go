@@ -51,15 +51,7 @@ func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error)
 }
 
 func (s *Store) WebhookUsers(ctx context.Context) ([]int64, error) {
-	rows, err := s.pool.Query(ctx, `SELECT user_id FROM webhooks WHERE url <> '' ORDER BY user_id`)
-	if err != nil {
-		return nil, err
-	}
-	ids, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if ids == nil {
-		ids = []int64{}
-	}
-	return ids, err
+	return s.ids(ctx, `SELECT user_id FROM webhooks WHERE url <> '' ORDER BY user_id`)
 }
 
 // AppendWebhookDeliveries holds the user's webhooks row from reading its

@@ -42,21 +42,8 @@ func (s *Store) AppWebhook(ctx context.Context, appID int64) (chat.AppWebhook, e
 }
 
 func (s *Store) AppWebhookApps(ctx context.Context) ([]int64, error) {
-	rows, err := s.query(ctx, `SELECT app_id FROM app_webhooks WHERE url <> ''
+	return s.ids(ctx, `SELECT app_id FROM app_webhooks WHERE url <> ''
 		UNION SELECT DISTINCT app_id FROM app_webhook_outbox ORDER BY 1`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
 }
 
 func (s *Store) AppendAppWebhookDeliveries(ctx context.Context, appID int64, payloads [][]byte, at time.Time) ([]chat.AppWebhookDelivery, error) {

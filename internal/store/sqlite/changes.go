@@ -120,6 +120,15 @@ func (s *Store) LastChangeBefore(ctx context.Context, stream int64, t time.Time)
 	return seq, err
 }
 
+// sqlStreamsChangedSince: as sqlChatsWithMessagesFrom, a range of one
+// index, then the distinct values.
+const sqlStreamsChangedSince = `WITH r AS MATERIALIZED (SELECT stream FROM changes WHERE at >= ?)
+	SELECT DISTINCT stream FROM r ORDER BY 1`
+
+func (s *Store) StreamsChangedSince(ctx context.Context, t time.Time) ([]int64, error) {
+	return s.ids(ctx, sqlStreamsChangedSince, storecodec.MS(t))
+}
+
 // pruneChunk bounds the rows one pruning op deletes, so pruning a long
 // backlog never holds the writer for long.
 const pruneChunk = 1000

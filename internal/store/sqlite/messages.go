@@ -340,6 +340,16 @@ func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *
 	}))
 }
 
+// ChatsWithMessagesFrom reads a range of the messages' primary key (the
+// CTE keeps the planner from walking the whole (chat, seq) index instead,
+// for the order DISTINCT wants).
+func (s *Store) ChatsWithMessagesFrom(ctx context.Context, minID int64) ([]int64, error) {
+	return s.ids(ctx, sqlChatsWithMessagesFrom, minID)
+}
+
+const sqlChatsWithMessagesFrom = `WITH r AS MATERIALIZED (SELECT chat_id FROM messages WHERE id >= ?)
+	SELECT DISTINCT chat_id FROM r ORDER BY 1`
+
 // CountUnread walks every unread message, so unlike the other reads it
 // stays cancelable: a chat can hold millions.
 func (s *Store) CountUnread(ctx context.Context, chatID, userID, afterSeq int64) (int, error) {

@@ -48,20 +48,7 @@ func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error)
 }
 
 func (s *Store) WebhookUsers(ctx context.Context) ([]int64, error) {
-	rows, err := s.query(ctx, `SELECT user_id FROM webhooks WHERE url <> '' ORDER BY user_id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	ids := []int64{}
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	return s.ids(ctx, `SELECT user_id FROM webhooks WHERE url <> '' ORDER BY user_id`)
 }
 
 func (s *Store) AppendWebhookDeliveries(ctx context.Context, userID int64, payloads [][]byte, at time.Time) ([]chat.WebhookDelivery, error) {

@@ -313,3 +313,37 @@ func testChangesPrune(t *testing.T, f *fixture) {
 		t.Errorf("after pruning, the next change got seq %d, want 2", next.Seq)
 	}
 }
+
+// testActiveStreams: what a node reads after another node's death to find
+// chats it never saw an event of.
+func testActiveStreams(t *testing.T, f *fixture) {
+	alice := f.user("alice")
+	c1, c2, c3 := f.group(alice), f.group(alice), f.group(alice)
+	f.send(c1, alice, "1")
+	m2 := f.send(c2, alice, "2")
+	f.send(c3, alice, "3")
+	f.send(c2, alice, "4")
+	got, err := f.s.ChatsWithMessagesFrom(f.ctx, m2.ID)
+	must(t, "ChatsWithMessagesFrom", err)
+	equal(t, "ChatsWithMessagesFrom(the 2nd message)", got, []int64{min(c2.ID, c3.ID), max(c2.ID, c3.ID)})
+	got, err = f.s.ChatsWithMessagesFrom(f.ctx, f.ids.Next())
+	must(t, "ChatsWithMessagesFrom", err)
+	equal(t, "ChatsWithMessagesFrom(a newer id)", got, []int64{})
+
+	react := func(c chat.Chat, m chat.Message) *chat.Change {
+		t.Helper()
+		log := f.logOf(chat.EventReactionAdded, c, m.ID, alice.ID, alice.ID, "x")
+		_, err := f.s.AddReaction(f.ctx, chat.Reaction{MessageID: m.ID, Emoji: "x", UserID: alice.ID, CreatedAt: log.At}, log)
+		must(t, "AddReaction", err)
+		return log
+	}
+	m1 := f.send(c1, alice, "5")
+	react(c1, m1)
+	later := react(c2, m2)
+	streams, err := f.s.StreamsChangedSince(f.ctx, later.At)
+	must(t, "StreamsChangedSince", err)
+	equal(t, "StreamsChangedSince(the 2nd change)", streams, []int64{c2.ID})
+	streams, err = f.s.StreamsChangedSince(f.ctx, f.tick())
+	must(t, "StreamsChangedSince", err)
+	equal(t, "StreamsChangedSince(later)", streams, []int64{})
+}

@@ -62,6 +62,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"ChangesGuild", testChangesGuild},
 		{"ChangesConcurrent", testChangesConcurrent},
 		{"ChangesPrune", testChangesPrune},
+		{"ActiveStreams", testActiveStreams},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
