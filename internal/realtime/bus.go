@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"time"
 
 	"github.com/chatd/chatd/internal/chat"
 )
@@ -34,6 +35,12 @@ type BusHandler struct {
 	// may never come.
 	PeerLost func(node string)
 }
+
+// lostPeerWindow is how far back a lost node's unannounced changes are
+// looked for in chats this node never saw an event of: it is reported lost
+// seconds after its last heartbeat, and what it failed to announce was
+// committed just before it fell silent.
+const lostPeerWindow = 30 * time.Second
 
 // Relay makes a hub one node of several: it is the core's publisher,
 // handing each committed event to the local hub and to the bus, and it
@@ -76,8 +83,9 @@ func (r *Relay) Start(ctx context.Context) error {
 			r.hub.Publish(context.Background(), e)
 		},
 		PeerLost: func(node string) {
-			r.log.Warn("a node went silent; checking every chat for messages it committed but did not announce", "node", node)
+			r.log.Warn("a node went silent; checking every chat for changes it committed but did not announce", "node", node)
 			r.hub.CheckTails(true)
+			r.hub.CheckUnseen(context.Background(), r.hub.opts.Now().Add(-lostPeerWindow))
 		},
 	})
 	if err != nil {

@@ -160,3 +160,31 @@ func TestGuildChangesAreRepaired(t *testing.T) {
 	readUntil(t, s, 1, "after")
 	wantNothing(t, f, sl)
 }
+
+// A chat whose every event so far was lost (its node died right after
+// opening it) is found by CheckUnseen, which a node runs when another goes
+// silent: the messages and changes made since then reach the sessions.
+func TestUnseenChatIsProbed(t *testing.T) {
+	f := newFixture(t, Options{})
+	alice, bob := f.user("alice"), f.user("bob")
+	s := f.open(bob)
+	release := f.pub.holding()
+	dm, err := f.svc.OpenDirectChat(f.ctx, alice, bob.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := f.send(alice, dm, "first")
+	f.react(alice, m, "x")
+	if held := release(); len(held) != 2 {
+		t.Fatalf("held %d events, want the message and the reaction", len(held))
+	}
+	wantNothing(t, f, s)
+
+	f.hub.CheckUnseen(f.ctx, time.Now().Add(-time.Minute))
+	if got, want := readN(t, s, 0, 2), []string{"msg:first", "react+:x"}; !slices.Equal(got, want) {
+		t.Fatalf("got %v, want %v", got, want)
+	}
+	f.hub.CheckUnseen(f.ctx, time.Now().Add(-time.Minute)) // seen now: nothing twice
+	f.hub.CheckTails(true)
+	wantNothing(t, f, s)
+}

@@ -33,6 +33,10 @@ type Core interface {
 	// seq, rebuilt from the store (chat.Service.ChangesAfter).
 	ChangesAfter(ctx context.Context, stream, after int64, limit int) ([]chat.Event, error)
 	LastChangeBefore(ctx context.Context, stream int64, t time.Time) (int64, error)
+	// ChatByID and StreamsActiveSince find the chats a hub has not seen an
+	// event of (tail.go).
+	ChatByID(ctx context.Context, id int64) (chat.Chat, error)
+	StreamsActiveSince(ctx context.Context, t time.Time) ([]int64, error)
 	GuildsOf(ctx context.Context, actor chat.User, p chat.Page) ([]chat.Guild, int, error)
 }
 

@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"context"
+	"errors"
 	"math"
 	"time"
 
@@ -44,6 +45,31 @@ func (h *Hub) CheckTails(all bool) {
 	})
 }
 
+// CheckUnseen queues a tail probe for every stream with a message or a
+// change made since t that the hub has not seen an event of: after a node's
+// death, the first events of a chat may have died with it, and nothing
+// else would make the hub look.
+func (h *Hub) CheckUnseen(ctx context.Context, since time.Time) {
+	core := h.coreOf()
+	if core == nil {
+		return
+	}
+	streams, err := core.StreamsActiveSince(ctx, since)
+	if err != nil {
+		h.log.Error("cannot list the chats active lately; their unseen events may be missing", "since", since, "err", err)
+		return
+	}
+	for _, key := range streams {
+		if _, ok := h.chats.Load(key); ok {
+			continue
+		}
+		v, _ := h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
+		cs := v.(*chatState)
+		cs.probedAt.Store(h.now())
+		h.enqueue(cs, queued{e: probe})
+	}
+}
+
 func (h *Hub) tailChecker() {
 	defer h.wg.Done()
 	t := time.NewTicker(max(h.opts.TailCheck/2, 10*time.Millisecond))
@@ -59,10 +85,20 @@ func (h *Hub) tailChecker() {
 }
 
 // probeTail delivers the stored messages after the last seq delivered and
-// the logged changes after the last change delivered.
+// the logged changes after the last change delivered. A chat whose
+// messages the hub has not placed yet starts where startPosition says.
 func (h *Hub) probeTail(ctx context.Context, core Core, cs *chatState) {
 	if core == nil || cs.dead {
 		return
+	}
+	if !cs.posKnown && cs.key > 0 {
+		c, err := core.ChatByID(ctx, cs.key)
+		if err == nil {
+			cs.chat = c
+			cs.pos, cs.posKnown = h.startPosition(ctx, core, c.ID, c.LastSeq+1), true
+		} else if !errors.Is(err, chat.ErrNotFound) {
+			h.log.Error("tail probe cannot read its chat", "chat", cs.key, "err", err)
+		}
 	}
 	h.probeMessages(ctx, core, cs)
 	if !cs.dead && h.startChanges(ctx, core, cs) {
