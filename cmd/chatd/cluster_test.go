@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os/exec"
 	"slices"
@@ -602,4 +603,56 @@ func waitForReactions(t *testing.T, ls []*listener, n int, within time.Duration)
 func execOutput(bin string, args ...string) ([]byte, error) {
 	cmd := exec.Command(bin, args...)
 	return cmd.CombinedOutput()
+}
+
+// A bot switched to webhook mode through one node loses its gateway
+// connection on another node at once (the change is an event every node
+// hands to its faces), and its events then go to the callback.
+func TestClusterWebhookSwitch(t *testing.T) {
+	c := newCluster(t, 2, 1)
+	bot := c.createBot("switcher")
+	l := c.listen(1, bot.token)
+
+	got := make(chan string, 16)
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var f struct {
+			D struct {
+				Challenge string `json:"challenge"`
+				Content   string `json:"content"`
+			} `json:"d"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&f)
+		if f.D.Challenge != "" {
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": f.D.Challenge})
+			return
+		}
+		got <- f.D.Content
+	}))
+	defer hook.Close()
+	c.admin(0, "PATCH", "/users/"+bot.id, map[string]any{"webhook_url": hook.URL + "/?compress=0", "verify_token": "vt"}, nil)
+
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		l.mu.Lock()
+		err := l.err
+		l.mu.Unlock()
+		if err != nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the bot's gateway connection on node 1 is still open 5 s after it entered webhook mode on node 0")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if _, err := c.send(1, c.owner, c.channels[0], "to the callback"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case content := <-got:
+		if content != "to the callback" {
+			t.Fatalf("the callback got %q", content)
+		}
+	case <-time.After(15 * time.Second):
+		t.Fatal("the message never reached the callback")
+	}
 }

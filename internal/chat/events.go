@@ -34,6 +34,10 @@ const (
 	// EventGroupMemberLeft: UserID left group Chat, or was removed by
 	// ActorID. The group's members are told, and the one who left.
 	EventGroupMemberLeft
+	// EventWebhookChanged: bot UserID's callback configuration changed.
+	// No session receives it (Chat is empty); other nodes hand it to their
+	// faces through ForgetChanged, as SetWebhook does on its own node.
+	EventWebhookChanged
 )
 
 // Event describes one committed change. It is published only after the

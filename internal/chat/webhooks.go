@@ -176,10 +176,34 @@ func (s *Service) SetWebhook(ctx context.Context, userID int64, up WebhookUpdate
 		return User{}, Webhook{}, err
 	}
 	w = w.withFace()
+	s.tellFaces(ctx, u, w)
+	s.publish(ctx, Event{Kind: EventWebhookChanged, UserID: userID, ActorID: userID})
+	return u, w, nil
+}
+
+// tellFaces hands a stored configuration to every face: each starts,
+// reconfigures or stops its delivery, and KOOK's closes the gateway
+// connections of a bot that entered its webhook mode.
+func (s *Service) tellFaces(ctx context.Context, u User, w Webhook) {
 	for _, f := range s.webhooks {
 		f.WebhookChanged(ctx, u, w)
 	}
-	return u, w, nil
+}
+
+// webhookChangedElsewhere tells the faces of a configuration another node
+// stored.
+func (s *Service) webhookChangedElsewhere(userID int64) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	u, err := s.user(ctx, userID)
+	if err != nil {
+		return // gone, or the store is down: the deliverer's resync catches up
+	}
+	w, err := s.Webhook(ctx, userID)
+	if err != nil {
+		return
+	}
+	s.tellFaces(ctx, u, w)
 }
 
 func validWebhook(w Webhook) error {
