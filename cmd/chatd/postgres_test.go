@@ -33,6 +33,14 @@ func TestServePostgres(t *testing.T) {
 	// Another server (as another node would) on the same database.
 	srv = startServerArgs(t, []string{"--data", t.TempDir()}, "CHATD_ADMIN_TOKEN="+token, "CHATD_DB="+db)
 	env = cleanEnv("CHATD_ADMIN_TOKEN="+token, "CHATD_URL="+srv.url)
+
+	// A second live node with the same --node on this database is refused,
+	// with no bus to notice it: ids would collide.
+	_, stderr, code := chatd(t, cleanEnv("CHATD_ADMIN_TOKEN="+token, "CHATD_DB="+db), "serve", "--data", t.TempDir(),
+		"--addr", "127.0.0.1:0")
+	if code == 0 || !strings.Contains(stderr, "--node 0: another live node") {
+		t.Errorf("a second node 0 on one database: exit %d, stderr %q", code, stderr)
+	}
 	if got := adminJSON(t, env, "get-user", aliceID); got["username"] != "alice" {
 		t.Errorf("get-user on a restarted server printed %v", got)
 	}

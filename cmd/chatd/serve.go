@@ -77,6 +77,18 @@ func serve(args []string, stderr io.Writer) error {
 			log.Error("closing the database", "err", err)
 		}
 	}()
+	if pg, ok := store.(*postgres.Store); ok {
+		// --node is part of every id: two live nodes with one number on
+		// one database could make the same id. The lock dies with the node.
+		_, release, err := pg.Leases().TryHold(context.Background(), "node-"+strconv.Itoa(node))
+		if errors.Is(err, postgres.ErrHeld) {
+			return fmt.Errorf("--node %d: another live node on this database has this number; each node needs its own", node)
+		}
+		if err != nil {
+			return err
+		}
+		defer release()
+	}
 	token, err := adminToken(sf.data, stderr)
 	if err != nil {
 		return fmt.Errorf("operator token: %w", err)

@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -27,9 +28,27 @@ func (s *Store) Leases() *Leases { return &Leases{s: s, Poll: time.Second} }
 // Hold takes the advisory lock named name (hashed to a key), waiting for
 // it.
 func (l *Leases) Hold(ctx context.Context, name string) (context.Context, func(), error) {
+	held, release, _, err := l.hold(ctx, name, true)
+	return held, release, err
+}
+
+// ErrHeld is TryHold's error when another connection holds the lease.
+var ErrHeld = errors.New("postgres lease: held by another node")
+
+// TryHold is Hold without the wait: it fails with ErrHeld at once when
+// another node holds the lease.
+func (l *Leases) TryHold(ctx context.Context, name string) (context.Context, func(), error) {
+	held, release, got, err := l.hold(ctx, name, false)
+	if err == nil && !got {
+		err = fmt.Errorf("postgres lease %s: %w", name, ErrHeld)
+	}
+	return held, release, err
+}
+
+func (l *Leases) hold(ctx context.Context, name string, wait bool) (context.Context, func(), bool, error) {
 	pc, err := l.s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("postgres lease %s: %w", name, err)
+		return nil, nil, false, fmt.Errorf("postgres lease %s: %w", name, err)
 	}
 	conn := pc.Hijack() // the lock lives and dies with this connection alone
 	const key = `hashtextextended('chatd:' || current_schema() || ':' || $1, 0)`
@@ -37,15 +56,19 @@ func (l *Leases) Hold(ctx context.Context, name string) (context.Context, func()
 		var got bool
 		if err := conn.QueryRow(ctx, `SELECT pg_try_advisory_lock(`+key+`)`, name).Scan(&got); err != nil {
 			conn.Close(context.Background())
-			return nil, nil, fmt.Errorf("postgres lease %s: %w", name, err)
+			return nil, nil, false, fmt.Errorf("postgres lease %s: %w", name, err)
 		}
 		if got {
 			break
 		}
+		if !wait {
+			conn.Close(context.Background())
+			return nil, nil, false, nil
+		}
 		select {
 		case <-ctx.Done():
 			conn.Close(context.Background())
-			return nil, nil, ctx.Err()
+			return nil, nil, false, ctx.Err()
 		case <-time.After(l.Poll):
 		}
 	}
@@ -71,5 +94,5 @@ func (l *Leases) Hold(ctx context.Context, name string) (context.Context, func()
 			}
 		}
 	}()
-	return held, func() { lost(); <-done }, nil
+	return held, func() { lost(); <-done }, true, nil
 }

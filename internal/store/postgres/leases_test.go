@@ -2,6 +2,7 @@ package postgres
 
 import (
 	"context"
+	"errors"
 	"testing"
 	"time"
 
@@ -23,6 +24,9 @@ func TestLeases(t *testing.T) {
 	defer cancel()
 	if _, _, err := b.Hold(wctx, "duty"); err == nil {
 		t.Fatal("a second node took a held lease")
+	}
+	if _, _, err := b.TryHold(ctx, "duty"); !errors.Is(err, ErrHeld) {
+		t.Fatalf("TryHold of a held lease: %v, want ErrHeld", err)
 	}
 	other := openURL(t, pgtest.Schema(t)).Leases()
 	_, releaseOther, err := other.Hold(ctx, "duty")
