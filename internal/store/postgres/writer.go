@@ -185,6 +185,17 @@ func (w *writer) runBatch(batch []*appendOp) (later []*appendOp) {
 	}
 	w.nOps.Add(int64(n))
 	results, err := w.commitRetrying(batch)
+	if code, _ := pgCode(err); err != nil && code == "" {
+		// Not PostgreSQL's answer: the connection failed, perhaps after
+		// the COMMIT reached the server. Whether the batch is stored is
+		// read back rather than reported as a failure it may not be.
+		if stored := w.readBack(batch); stored != nil {
+			for i, o := range batch {
+				answer(o, stored[i])
+			}
+			return later
+		}
+	}
 	if len(batch) > 1 && isConstraintViolation(err) {
 		// One append failed them all (a taken id or uuid), and the
 		// transaction is certainly undone: each alone then fails only
@@ -208,6 +219,61 @@ func (w *writer) runBatch(batch []*appendOp) (later []*appendOp) {
 	}
 	return later
 }
+
+// readBack returns the results of batch when its transaction committed
+// though its connection failed, nil when it did not (or the database cannot
+// tell yet). The transaction is atomic, so one message of the batch found
+// means all of it is stored; an append answered by its key inserted
+// nothing, and is run again: its key now names the first message.
+func (w *writer) readBack(batch []*appendOp) []result {
+	ids := make([]int64, len(batch))
+	for i, o := range batch {
+		ids[i] = o.m.ID
+	}
+	var seqs map[int64]int64
+	for attempt := 0; attempt < readBackAttempts && len(seqs) == 0; attempt++ {
+		if attempt > 0 {
+			// A COMMIT that reached the server may still be finishing.
+			time.Sleep(readBackPause)
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), batchTimeout)
+		rows, err := w.s.pool.Query(ctx, `SELECT id, seq FROM messages WHERE id = ANY($1)`, ids)
+		if err == nil {
+			seqs = map[int64]int64{}
+			var id, seq int64
+			_, err = pgx.ForEachRow(rows, []any{&id, &seq}, func() error { seqs[id] = seq; return nil })
+		}
+		cancel()
+		if err != nil {
+			return nil
+		}
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	out := make([]result, len(batch))
+	for i, o := range batch {
+		if seq, ok := seqs[o.m.ID]; ok {
+			out[i] = result{m: o.m, created: true}
+			out[i].m.Seq = seq
+			w.s.noteTime(storecodec.MS(o.m.CreatedAt))
+			continue
+		}
+		res, err := w.commitRetrying([]*appendOp{o})
+		if err != nil {
+			out[i] = result{err: mapErr(err, "message id or uuid")}
+		} else {
+			out[i] = res[0]
+		}
+	}
+	return out
+}
+
+// How long readBack looks for a batch whose connection failed.
+const (
+	readBackAttempts = 3
+	readBackPause    = 100 * time.Millisecond
+)
 
 func answer(o *appendOp, r result) {
 	o.out, o.created, o.err = r.m, r.created, r.err
