@@ -96,7 +96,7 @@ func (s *Store) UserByDeviceTokenHash(ctx context.Context, hash []byte) (chat.Us
 }
 
 func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		added, err := affected(tx.Exec(ctx, `INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int32(m.Role), storecodec.MS(m.JoinedAt)))
 		return added, mapErr(err, "group member")
@@ -104,7 +104,7 @@ func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember, log *cha
 }
 
 func (s *Store) RemoveGroupMember(ctx context.Context, chatID, userID int64, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		return affected(tx.Exec(ctx, `DELETE FROM group_members WHERE chat_id = $1 AND user_id = $2`, chatID, userID))
 	})
 }

@@ -3,7 +3,6 @@ package postgres
 import (
 	"context"
 	"errors"
-	"fmt"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -21,84 +20,104 @@ import (
 // the same chats lock, the last_seq read under it is exactly the messages
 // committed before the change. Locking first, rather than after the write,
 // also means two writers never hold a row each and wait for the other's.
+// BEGIN goes with the lock, and the change with the COMMIT, so a logged
+// write costs two round trips more than its own statements, not four.
 //
 // log is only filled in (Seq, AfterSeq, and Kind when write sets it) once
 // the transaction committed; on failure or no change it is as it came.
-func (s *Store) logged(ctx context.Context, log *chat.Change, write func(tx pgx.Tx) (changed bool, err error)) (bool, error) {
+func (s *Store) logged(ctx context.Context, log *chat.Change, write func(tx execer) (changed bool, err error)) (bool, error) {
 	return s.runLogged(ctx, log, false, write)
 }
 
 // loggedCreate is logged for a write that creates the stream's row itself
 // (CreateChat, CreateGuild): nothing can be locked before it exists, and
-// no one else sees it before the commit, so it is locked after the write.
-func (s *Store) loggedCreate(ctx context.Context, log *chat.Change, write func(tx pgx.Tx) error) error {
-	_, err := s.runLogged(ctx, log, true, func(tx pgx.Tx) (bool, error) { return true, write(tx) })
+// no one else sees it before the commit, so there is no lock to take; its
+// first change follows no message.
+func (s *Store) loggedCreate(ctx context.Context, log *chat.Change, write func(tx execer) error) error {
+	_, err := s.runLogged(ctx, log, true, func(tx execer) (bool, error) { return true, write(tx) })
 	return err
 }
 
-func (s *Store) runLogged(ctx context.Context, log *chat.Change, lockAfter bool, write func(tx pgx.Tx) (bool, error)) (bool, error) {
-	var orig chat.Change
-	if log != nil {
-		orig = *log
-	}
-	var changed bool
-	var seq, afterSeq int64
-	err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) error {
-		var err error
-		if log != nil && !lockAfter {
-			if afterSeq, err = lockStream(ctx, tx, log.Stream); err != nil {
-				return err
-			}
-		}
-		if changed, err = write(tx); err != nil || !changed || log == nil {
+func (s *Store) runLogged(ctx context.Context, log *chat.Change, create bool, write func(tx execer) (bool, error)) (bool, error) {
+	if log == nil {
+		var changed bool
+		err := pgx.BeginFunc(ctx, s.pool, func(tx pgx.Tx) (err error) {
+			changed, err = write(tx)
 			return err
-		}
-		if lockAfter {
-			if afterSeq, err = lockStream(ctx, tx, log.Stream); err != nil {
-				return err
-			}
-		}
-		seq, err = insertChange(ctx, tx, *log, afterSeq)
-		return err
-	})
-	if log != nil {
-		if err != nil || !changed {
-			// write may have set log.Kind (PutMember) before failing.
-			*log = orig
-		} else {
-			log.Seq, log.AfterSeq = seq, afterSeq
-		}
+		})
+		return changed, err
+	}
+	orig := *log
+	changed, seq, afterSeq, err := s.runLoggedTx(ctx, log, create, write)
+	if err != nil || !changed {
+		// write may have set log.Kind (PutMember) before failing.
+		*log = orig
+	} else {
+		log.Seq, log.AfterSeq = seq, afterSeq
 	}
 	return changed, err
 }
 
-// lockStream locks the row that orders stream's changes and returns the
-// AfterSeq of a change logged under it: the chat's last_seq, or 0 for a
-// guild. A missing row is a NotFound of the chat or guild.
-func lockStream(ctx context.Context, tx pgx.Tx, stream int64) (afterSeq int64, err error) {
-	switch {
-	case stream > 0:
-		err = tx.QueryRow(ctx, `SELECT last_seq FROM chats WHERE id = $1 FOR NO KEY UPDATE`, stream).Scan(&afterSeq)
-		return afterSeq, notFoundIfNoRows(err, chat.WhatChat)
-	case stream < 0:
-		var one int
-		err = tx.QueryRow(ctx, `SELECT 1 FROM guilds WHERE id = $1 FOR NO KEY UPDATE`, -stream).Scan(&one)
-		return 0, notFoundIfNoRows(err, chat.WhatGuild)
+func (s *Store) runLoggedTx(ctx context.Context, log *chat.Change, create bool, write func(tx execer) (bool, error)) (changed bool, seq, afterSeq int64, err error) {
+	pc, err := s.pool.Acquire(ctx)
+	if err != nil {
+		return false, 0, 0, err
 	}
-	return 0, fmt.Errorf("postgres: change of stream 0: %w", chat.ErrInvalid)
+	defer pc.Release()
+	conn := pc.Conn()
+	defer func() {
+		if err != nil || !changed {
+			// A connection that cannot roll back is closed by Release.
+			conn.Exec(context.Background(), "ROLLBACK") //nolint:errcheck
+		}
+	}()
+	b := &pgx.Batch{}
+	b.Queue("BEGIN")
+	if !create {
+		queueLock(b, log.Stream, &afterSeq)
+	}
+	if err = conn.SendBatch(ctx, b).Close(); err != nil {
+		return false, 0, 0, err
+	}
+	if changed, err = write(conn); err != nil || !changed {
+		return changed, 0, 0, err
+	}
+	b = &pgx.Batch{}
+	queueChange(b, *log, afterSeq, &seq)
+	b.Queue("COMMIT")
+	err = conn.SendBatch(ctx, b).Close()
+	return changed, seq, afterSeq, err
 }
 
-// insertChange stores c as its stream's next change and returns its seq.
-// Under READ COMMITTED this statement's snapshot is taken after the
-// stream's lock was granted, so it sees every change logged before.
-func insertChange(ctx context.Context, tx pgx.Tx, c chat.Change, afterSeq int64) (seq int64, err error) {
-	err = tx.QueryRow(ctx, `INSERT INTO changes (stream, seq, after_seq, kind, chat_id, guild_id, message_id, user_id,
+// queueLock queues the lock of the row that orders stream's changes; it
+// sets afterSeq, the AfterSeq of a change logged under it: the chat's
+// last_seq, or 0 for a guild. A missing row is a NotFound of the chat or
+// guild.
+func queueLock(b *pgx.Batch, stream int64, afterSeq *int64) {
+	switch {
+	case stream > 0:
+		b.Queue(`SELECT last_seq FROM chats WHERE id = $1 FOR NO KEY UPDATE`, stream).QueryRow(func(r pgx.Row) error {
+			return notFoundIfNoRows(r.Scan(afterSeq), chat.WhatChat)
+		})
+	case stream < 0:
+		b.Queue(`SELECT 0 FROM guilds WHERE id = $1 FOR NO KEY UPDATE`, -stream).QueryRow(func(r pgx.Row) error {
+			return notFoundIfNoRows(r.Scan(afterSeq), chat.WhatGuild)
+		})
+	default:
+		b.Queue(`SELECT 1/0`) // a stream of nothing: fail the transaction
+	}
+}
+
+// queueChange queues the insert of c as its stream's next change, setting
+// seq. Under READ COMMITTED its snapshot is taken after the stream's lock
+// was granted, so it sees every change logged before.
+func queueChange(b *pgx.Batch, c chat.Change, afterSeq int64, seq *int64) {
+	b.Queue(`INSERT INTO changes (stream, seq, after_seq, kind, chat_id, guild_id, message_id, user_id,
 		actor_id, emoji, at)
 		SELECT $1, COALESCE(MAX(seq), 0) + 1, $2, $3, $4, $5, $6, $7, $8, $9, $10 FROM changes WHERE stream = $1
 		RETURNING seq`,
 		c.Stream, afterSeq, int32(c.Kind), c.ChatID, c.GuildID, c.MessageID, c.UserID, c.ActorID, c.Emoji,
-		storecodec.MS(c.At)).Scan(&seq)
-	return seq, err
+		storecodec.MS(c.At)).QueryRow(func(r pgx.Row) error { return r.Scan(seq) })
 }
 
 func (s *Store) ChangesAfter(ctx context.Context, stream, after int64, limit int) ([]chat.Change, error) {

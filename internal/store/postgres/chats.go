@@ -56,11 +56,11 @@ func insertChat(ctx context.Context, db execer, c chat.Chat) error {
 }
 
 func (s *Store) CreateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
-	return s.loggedCreate(ctx, log, func(tx pgx.Tx) error { return insertChat(ctx, tx, c) })
+	return s.loggedCreate(ctx, log, func(tx execer) error { return insertChat(ctx, tx, c) })
 }
 
 func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
-	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	_, err := s.logged(ctx, log, func(tx execer) (bool, error) {
 		tag, err := tx.Exec(ctx, `UPDATE chats SET name = $1, topic = $2, parent_id = $3, level = $4, slow_mode = $5
 			WHERE id = $6`, c.Name, c.Topic, c.ParentID, c.Level, c.SlowMode, c.ID)
 		return true, mustChange(tag, err, chat.WhatChat)
@@ -72,7 +72,7 @@ func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) e
 // and hides. Its messages stay, unreachable, as in SQLite. A logged delete
 // reads the chat's last_seq under its lock (logged) before the row goes.
 func (s *Store) DeleteChat(ctx context.Context, id int64, log *chat.Change) error {
-	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	_, err := s.logged(ctx, log, func(tx execer) (bool, error) {
 		tag, err := tx.Exec(ctx, `DELETE FROM chats WHERE id = $1`, id)
 		return true, mustChange(tag, err, chat.WhatChat)
 	})

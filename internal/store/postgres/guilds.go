@@ -21,7 +21,7 @@ func scanGuild(row pgx.Row) (chat.Guild, error) {
 
 func (s *Store) CreateGuild(ctx context.Context, g chat.Guild, everyone chat.Role, defaultChannel chat.Chat, owner chat.Member,
 	log *chat.Change) error {
-	return s.loggedCreate(ctx, log, func(tx pgx.Tx) error {
+	return s.loggedCreate(ctx, log, func(tx execer) error {
 		if _, err := tx.Exec(ctx, `INSERT INTO guilds (id, name, topic, icon, owner_id, default_channel_id, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`,
 			g.ID, g.Name, g.Topic, g.Icon, g.OwnerID, g.DefaultChannelID, storecodec.MS(g.CreatedAt)); err != nil {
@@ -136,7 +136,7 @@ func scanMember(row pgx.Row) (chat.Member, error) {
 
 // PutMember logs a new member as EventMemberJoined, whatever kind log had.
 func (s *Store) PutMember(ctx context.Context, m chat.Member, log *chat.Change) (added bool, err error) {
-	_, err = s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	_, err = s.logged(ctx, log, func(tx execer) (bool, error) {
 		var err error
 		if added, err = putMember(ctx, tx, m); added && log != nil {
 			log.Kind = chat.EventMemberJoined
@@ -210,7 +210,7 @@ func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat
 }
 
 func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		return affected(tx.Exec(ctx, `DELETE FROM members WHERE guild_id = $1 AND user_id = $2`, guildID, userID))
 	})
 }

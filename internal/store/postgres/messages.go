@@ -142,7 +142,7 @@ func (s *Store) EditMessage(ctx context.Context, m chat.Message, editorID int64,
 	if err != nil {
 		return err
 	}
-	_, err = s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	_, err = s.logged(ctx, log, func(tx execer) (bool, error) {
 		var oldContent, oldMentions, oldExtra string
 		var oldQuote int64
 		err := tx.QueryRow(ctx, `SELECT content, mentions::text, quote_id, extra FROM messages WHERE id = $1 FOR UPDATE`, m.ID).
@@ -191,7 +191,7 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 
 // RecallMessage keeps the first recall time when called twice.
 func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *chat.Change) error {
-	_, err := s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	_, err := s.logged(ctx, log, func(tx execer) (bool, error) {
 		tag, err := tx.Exec(ctx, `UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN $1 ELSE recalled_at END
 			WHERE id = $2`, storecodec.MS(at), id)
 		return true, mustChange(tag, err, chat.WhatMessage)

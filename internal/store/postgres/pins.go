@@ -6,13 +6,11 @@ import (
 
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/store/storecodec"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // Pin relies on the foreign keys to report a missing chat or message.
 func (s *Store) Pin(ctx context.Context, p chat.Pin, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		added, err := affected(tx.Exec(ctx, `INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt)))
 		return added, mapErr(err, "pin")
@@ -20,7 +18,7 @@ func (s *Store) Pin(ctx context.Context, p chat.Pin, log *chat.Change) (bool, er
 }
 
 func (s *Store) Unpin(ctx context.Context, chatID, messageID int64, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		return affected(tx.Exec(ctx, `DELETE FROM pins WHERE chat_id = $1 AND message_id = $2`, chatID, messageID))
 	})
 }

@@ -5,13 +5,11 @@ import (
 
 	"github.com/chatd/chatd/internal/chat"
 	"github.com/chatd/chatd/internal/store/storecodec"
-
-	"github.com/jackc/pgx/v5"
 )
 
 // AddReaction relies on the foreign key to report a missing message.
 func (s *Store) AddReaction(ctx context.Context, r chat.Reaction, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		added, err := affected(tx.Exec(ctx, `INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES ($1, $2, $3, $4)
 			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt)))
 		return added, mapErr(err, "reaction")
@@ -19,7 +17,7 @@ func (s *Store) AddReaction(ctx context.Context, r chat.Reaction, log *chat.Chan
 }
 
 func (s *Store) RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64, log *chat.Change) (bool, error) {
-	return s.logged(ctx, log, func(tx pgx.Tx) (bool, error) {
+	return s.logged(ctx, log, func(tx execer) (bool, error) {
 		return affected(tx.Exec(ctx, `DELETE FROM reactions WHERE message_id = $1 AND emoji = $2 AND user_id = $3`,
 			messageID, emoji, userID))
 	})
