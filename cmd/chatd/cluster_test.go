@@ -452,12 +452,7 @@ func TestClusterNodeKill(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			untilClosed(stop, func(k int) {
 				mu.Lock()
 				var id string
 				if n := len(acked); n > 0 {
@@ -466,7 +461,7 @@ func TestClusterNodeKill(t *testing.T) {
 				mu.Unlock()
 				if id == "" {
 					time.Sleep(10 * time.Millisecond)
-					continue
+					return
 				}
 				emoji := fmt.Sprintf("r%d-%d", s, k)
 				status, _, err := c.try(0, "POST", "/api/v3/message/add-reaction", "Bot "+token,
@@ -476,27 +471,22 @@ func TestClusterNodeKill(t *testing.T) {
 					reacted = append(reacted, id+" "+emoji)
 					mu.Unlock()
 				}
-			}
+			})
 		}()
 	}
 	for s := range senders {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for k := 0; ; k++ {
-				select {
-				case <-stop:
-					return
-				default:
-				}
+			untilClosed(stop, func(k int) {
 				id, err := c.send(0, token, c.channels[(s+k)%channels], fmt.Sprintf("s%d-k%d", s, k))
 				if err != nil {
-					continue // the node died: unacknowledged, may or may not be stored
+					return // the node died: unacknowledged, may or may not be stored
 				}
 				mu.Lock()
 				acked = append(acked, id)
 				mu.Unlock()
-			}
+			})
 		}()
 	}
 	// Under load for a while, then SIGKILL, then the senders stop.
@@ -550,6 +540,18 @@ func TestClusterNodeKill(t *testing.T) {
 	}
 	t.Logf("%d sends and %d reactions acknowledged, %d and %d stored, before the SIGKILL; every stored one reached the sessions of the other nodes",
 		len(acked), len(reacted), len(stored), len(reactions))
+}
+
+// untilClosed calls fn(0), fn(1), ... until stop is closed.
+func untilClosed(stop <-chan struct{}, fn func(k int)) {
+	for k := 0; ; k++ {
+		select {
+		case <-stop:
+			return
+		default:
+		}
+		fn(k)
+	}
 }
 
 // storedReactions reads every reaction as "msg_id emoji" from the database.

@@ -32,6 +32,18 @@ func wantNothing(t *testing.T, f *fixture, s *Session) {
 	}
 }
 
+// watched makes a guild channel with a message m that a reader's session
+// s has already received.
+func (f *fixture) watched() (owner chat.User, c chat.Chat, s *Session, m chat.Message) {
+	f.t.Helper()
+	owner, reader := f.user("owner"), f.user("reader")
+	_, c = f.guild(owner, reader)
+	s = f.open(reader)
+	m = f.send(owner, c, "m")
+	readUntil(f.t, s, 0, "m")
+	return owner, c, s, m
+}
+
 func (f *fixture) react(u chat.User, m chat.Message, emoji string) {
 	f.t.Helper()
 	if err := f.svc.AddReaction(f.ctx, u, m.UUID, emoji); err != nil {
@@ -45,11 +57,7 @@ func (f *fixture) react(u chat.User, m chat.Message, emoji string) {
 // arriving late after all, are not delivered twice.
 func TestChangesWithoutEventsAreDelivered(t *testing.T) {
 	f := newFixture(t, Options{TailCheck: 50 * time.Millisecond})
-	owner, reader := f.user("owner"), f.user("reader")
-	_, c := f.guild(owner, reader)
-	s := f.open(reader)
-	m := f.send(owner, c, "m")
-	readUntil(t, s, 0, "m")
+	owner, c, s, m := f.watched()
 
 	release := f.pub.holding()
 	f.react(owner, m, "a")
@@ -77,11 +85,7 @@ func TestChangesWithoutEventsAreDelivered(t *testing.T) {
 // arrives, without waiting for a tail probe, and is delivered first.
 func TestChangeGapIsRepaired(t *testing.T) {
 	f := newFixture(t, Options{})
-	owner, reader := f.user("owner"), f.user("reader")
-	_, c := f.guild(owner, reader)
-	s := f.open(reader)
-	m := f.send(owner, c, "m")
-	readUntil(t, s, 0, "m")
+	owner, _, s, m := f.watched()
 
 	release := f.pub.holding()
 	f.react(owner, m, "lost")
@@ -98,11 +102,7 @@ func TestChangeGapIsRepaired(t *testing.T) {
 // before it even when their events have not come yet.
 func TestChangesInCommitOrder(t *testing.T) {
 	f := newFixture(t, Options{})
-	owner, reader := f.user("owner"), f.user("reader")
-	_, c := f.guild(owner, reader)
-	s := f.open(reader)
-	m := f.send(owner, c, "m")
-	readUntil(t, s, 0, "m")
+	owner, c, s, m := f.watched()
 
 	release := f.pub.holding()
 	f.react(owner, m, "1")

@@ -240,6 +240,64 @@ func TestTwoNodesOneChat(t *testing.T) {
 			}
 		}
 	})
+
+	// Both nodes log changes of the chat while both append to it: the
+	// changes number 1..n without gaps, and since both take the chat's
+	// lock, their AfterSeqs never go back as seq grows.
+	t.Run("GaplessChanges", func(t *testing.T) {
+		target, _, err := a.AppendMessage(ctx, message(), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		const workers, each = 8, 25
+		var wg sync.WaitGroup
+		for w := range workers {
+			s := nodes[w%2]
+			wg.Go(func() {
+				for i := range each {
+					if w%4 == 0 {
+						if _, _, err := s.AppendMessage(ctx, message(), nil); err != nil {
+							t.Errorf("AppendMessage: %v", err)
+							return
+						}
+						continue
+					}
+					emoji := fmt.Sprintf("e%d-%d", w, i)
+					log := &chat.Change{Stream: c.ID, Kind: chat.EventReactionAdded, ChatID: c.ID, MessageID: target.ID,
+						UserID: author.ID, ActorID: author.ID, Emoji: emoji, At: now}
+					r := chat.Reaction{MessageID: target.ID, Emoji: emoji, UserID: author.ID, CreatedAt: now}
+					if _, err := s.AddReaction(ctx, r, log); err != nil {
+						t.Errorf("AddReaction: %v", err)
+						return
+					}
+				}
+			})
+		}
+		wg.Wait()
+		if t.Failed() {
+			return
+		}
+		cs, err := b.ChangesAfter(ctx, c.ID, 0, 1000)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := (workers - workers/4) * each; len(cs) != want {
+			t.Fatalf("%d changes, want %d", len(cs), want)
+		}
+		after := target.Seq
+		for i, ch := range cs {
+			if ch.Seq != int64(i+1) {
+				t.Fatalf("change %d has seq %d: not gapless", i, ch.Seq)
+			}
+			if ch.AfterSeq < after {
+				t.Fatalf("change %d after message %d, but change %d after %d", ch.Seq, ch.AfterSeq, ch.Seq-1, after)
+			}
+			after = ch.AfterSeq
+		}
+		if last := target.Seq + workers/4*each; after > last {
+			t.Errorf("newest change after message %d, but the chat has %d", after, last)
+		}
+	})
 }
 
 // TestCloseAnswersQueuedAppends checks that Close waits for the appends
