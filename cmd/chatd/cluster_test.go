@@ -297,29 +297,32 @@ func waitFor(t *testing.T, ls []*listener, n int, within time.Duration) {
 // stored reads every message's msg_id → (channel, seq) from the database.
 func (c *cluster) stored() map[string][2]int64 {
 	c.t.Helper()
+	out := map[string][2]int64{}
+	var id string
+	var chatID, seq int64
+	c.each(`SELECT uuid::text, chat_id, seq FROM messages`, []any{&id, &chatID, &seq}, func() {
+		out[id] = [2]int64{chatID, seq}
+	})
+	return out
+}
+
+// each runs query on the cluster's database, scanning every row into
+// dest and calling fn.
+func (c *cluster) each(query string, dest []any, fn func()) {
+	c.t.Helper()
 	ctx := context.Background()
 	conn, err := pgx.Connect(ctx, c.db)
 	if err != nil {
 		c.t.Fatal(err)
 	}
 	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT uuid::text, chat_id, seq FROM messages`)
+	rows, err := conn.Query(ctx, query)
 	if err != nil {
 		c.t.Fatal(err)
 	}
-	out := map[string][2]int64{}
-	for rows.Next() {
-		var id string
-		var chatID, seq int64
-		if err := rows.Scan(&id, &chatID, &seq); err != nil {
-			c.t.Fatal(err)
-		}
-		out[id] = [2]int64{chatID, seq}
-	}
-	if err := rows.Err(); err != nil {
+	if _, err := pgx.ForEachRow(rows, dest, func() error { fn(); return nil }); err != nil {
 		c.t.Fatal(err)
 	}
-	return out
 }
 
 // checkSessions checks that each session got every stored message once,
@@ -557,27 +560,10 @@ func untilClosed(stop <-chan struct{}, fn func(k int)) {
 // storedReactions reads every reaction as "msg_id emoji" from the database.
 func (c *cluster) storedReactions() map[string]bool {
 	c.t.Helper()
-	ctx := context.Background()
-	conn, err := pgx.Connect(ctx, c.db)
-	if err != nil {
-		c.t.Fatal(err)
-	}
-	defer conn.Close(ctx)
-	rows, err := conn.Query(ctx, `SELECT m.uuid::text || ' ' || r.emoji FROM reactions r JOIN messages m ON m.id = r.message_id`)
-	if err != nil {
-		c.t.Fatal(err)
-	}
 	out := map[string]bool{}
-	for rows.Next() {
-		var key string
-		if err := rows.Scan(&key); err != nil {
-			c.t.Fatal(err)
-		}
-		out[key] = true
-	}
-	if err := rows.Err(); err != nil {
-		c.t.Fatal(err)
-	}
+	var key string
+	c.each(`SELECT m.uuid::text || ' ' || r.emoji FROM reactions r JOIN messages m ON m.id = r.message_id`, []any{&key},
+		func() { out[key] = true })
 	return out
 }
 
