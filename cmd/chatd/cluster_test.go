@@ -430,6 +430,47 @@ func TestCluster(t *testing.T) {
 	t.Logf("%d sends through %d nodes in %v (%.0f/s); cross-node send→receive p50 %v, p99 %v over %d deliveries",
 		nodes*perNode, nodes, elapsed.Round(time.Millisecond), float64(nodes*perNode)/elapsed.Seconds(),
 		percentile(cross, 0.50), percentile(cross, 0.99), len(cross))
+
+	// Changes other than sends, made through every node at once on one
+	// message, reach every session once each in the one order they were
+	// committed in (the chat's change log).
+	var target string
+	for id, at := range stored {
+		if at[1] == 1 && strconv.FormatInt(at[0], 10) == c.channels[0] {
+			target = id
+		}
+	}
+	const reactionsPerNode = 60
+	for node := range nodes {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range reactionsPerNode {
+				c.kook(node, tokens[node], "/message/add-reaction", map[string]any{"msg_id": target, "emoji": fmt.Sprintf("n%d-%d", node, k)}, nil)
+			}
+		}()
+	}
+	wg.Wait()
+	waitForReactions(t, ls, nodes*reactionsPerNode, time.Minute)
+	var committed []string
+	var emoji string
+	c.each(`SELECT emoji FROM changes WHERE stream = `+c.channels[0]+` AND emoji <> '' ORDER BY seq`, []any{&emoji}, func() {
+		committed = append(committed, emoji)
+	})
+	if len(committed) != nodes*reactionsPerNode {
+		t.Fatalf("%d changes logged, want %d", len(committed), nodes*reactionsPerNode)
+	}
+	for _, l := range ls {
+		l.mu.Lock()
+		var got []string
+		for _, r := range l.reads {
+			got = append(got, r.emoji)
+		}
+		l.mu.Unlock()
+		if !slices.Equal(got, committed) {
+			t.Fatalf("node %d session: reactions in the order %v, committed as %v", l.node, got, committed)
+		}
+	}
 }
 
 // TestClusterNodeKill kills a node with SIGKILL while it is taking sends:
