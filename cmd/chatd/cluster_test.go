@@ -685,3 +685,96 @@ func TestClusterWebhookSwitch(t *testing.T) {
 		t.Fatal("the message never reached the callback")
 	}
 }
+
+// When the node delivering webhooks dies, another takes over, and the
+// events of the messages sent meanwhile still reach the callback.
+func TestClusterWebhookTakeover(t *testing.T) {
+	c := newCluster(t, 2, 1)
+	leader := -1
+	for deadline := time.Now().Add(10 * time.Second); leader < 0; time.Sleep(20 * time.Millisecond) {
+		for i, n := range c.nodes {
+			if strings.Contains(n.stderr.String(), `"kook-webhooks"`) || strings.Contains(n.stderr.String(), "lease=kook-webhooks") {
+				leader = i
+			}
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("no node took the kook-webhooks lease")
+		}
+	}
+	other := 1 - leader
+	bot := c.createBot("hooked")
+
+	var mu sync.Mutex
+	got := map[string]int{}
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var f struct {
+			D struct {
+				Challenge string `json:"challenge"`
+				MsgID     string `json:"msg_id"`
+				Type      int    `json:"type"`
+			} `json:"d"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&f)
+		if f.D.Challenge != "" {
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": f.D.Challenge})
+			return
+		}
+		if f.D.Type != 255 {
+			mu.Lock()
+			got[f.D.MsgID]++
+			mu.Unlock()
+		}
+	}))
+	defer hook.Close()
+	c.admin(other, "PATCH", "/users/"+bot.id, map[string]any{"webhook_url": hook.URL + "/?compress=0", "verify_token": "vt"}, nil)
+
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	for s := range 4 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			untilClosed(stop, func(k int) {
+				c.send(other, c.owner, c.channels[0], fmt.Sprintf("s%d-%d", s, k)) //nolint:errcheck // all stored ones are checked
+			})
+		}()
+	}
+	time.Sleep(time.Second)
+	if err := c.nodes[leader].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+		t.Fatal(err)
+	}
+	<-c.nodes[leader].exited
+	time.Sleep(3 * time.Second)
+	close(stop)
+	wg.Wait()
+
+	stored := c.stored()
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		mu.Lock()
+		var missing []string
+		for id := range stored {
+			if got[id] == 0 {
+				missing = append(missing, id)
+			}
+		}
+		delivered := len(got)
+		mu.Unlock()
+		if len(missing) == 0 {
+			mu.Lock()
+			twice := 0
+			for _, n := range got {
+				if n > 1 {
+					twice++
+				}
+			}
+			mu.Unlock()
+			t.Logf("%d messages stored, all delivered to the callback across the takeover (%d of them twice)", len(stored), twice)
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("%d of %d stored messages never reached the callback (%d delivered)", len(missing), len(stored), delivered)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}

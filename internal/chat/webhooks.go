@@ -85,6 +85,12 @@ type WebhookStore interface {
 	// DeleteWebhookDelivery removes a delivery; removing one that is gone
 	// is not an error.
 	DeleteWebhookDelivery(ctx context.Context, id int64) error
+	// MarkWebhooksCaughtUp records, for each user in webhook mode, the
+	// time its deliverer had every event up to (a mark never moves back).
+	// A configuration without URL clears the user's mark.
+	MarkWebhooksCaughtUp(ctx context.Context, at map[int64]time.Time) error
+	// WebhookCaughtUp returns userID's mark, the zero time when it has none.
+	WebhookCaughtUp(ctx context.Context, userID int64) (time.Time, error)
 }
 
 // WhatWebhook is the NotFound kind of a missing callback configuration.
@@ -241,6 +247,18 @@ func (s *Service) Webhook(ctx context.Context, userID int64) (Webhook, error) {
 }
 
 // The methods below serve the webhook deliverer of a face.
+
+// MarkWebhooksCaughtUp records, per bot, the time its deliverer had put
+// every event before it in the outbox.
+func (s *Service) MarkWebhooksCaughtUp(ctx context.Context, at map[int64]time.Time) error {
+	return s.store.MarkWebhooksCaughtUp(ctx, at)
+}
+
+// WebhookCaughtUp is a bot's mark (zero: none): a deliverer that starts
+// serving the bot replays what came after it.
+func (s *Service) WebhookCaughtUp(ctx context.Context, userID int64) (time.Time, error) {
+	return s.store.WebhookCaughtUp(ctx, userID)
+}
 
 // WebhookBots lists the bots in webhook mode whose configuration names
 // face, with their configurations.

@@ -29,7 +29,8 @@ type queued struct {
 	e      *chat.Event
 	stamp  uint64
 	users  []*userEntry
-	routed bool // users was taken at Publish (a tail probe's is not)
+	routed bool      // users was taken at Publish (a tail probe's is not)
+	fill   *backfill // the task of a backfill entry (backfill.go)
 }
 
 // chatState is one chat (or, for guild-level events, one guild).
@@ -151,6 +152,10 @@ func (h *Hub) process(ctx context.Context, cs *chatState, batch []queued) []queu
 		cs.stamp = batch[i].stamp
 		if e == probe {
 			h.probeTail(ctx, core, cs)
+			continue
+		}
+		if e == backfillTask {
+			h.runBackfill(ctx, core, cs, batch[i].fill)
 			continue
 		}
 		switch {
@@ -306,6 +311,12 @@ func (h *Hub) emitStored(ctx context.Context, core Core, cs *chatState, c chat.C
 // its way, so the gap up to this event is repaired from the store rather
 // than trusted to arrive in order.
 func (h *Hub) startPosition(ctx context.Context, core Core, chatID, seq int64) int64 {
+	return h.positionBefore(ctx, core, chatID, seq, h.horizon)
+}
+
+// positionBefore is the seq of the newest message of chatID below seq
+// created before t (0: none), looking back in growing windows.
+func (h *Hub) positionBefore(ctx context.Context, core Core, chatID, seq int64, t time.Time) int64 {
 	hi := seq - 1
 	for w := int64(startWindow); hi > 0; w *= 4 {
 		lo := max(0, hi-w)
@@ -315,7 +326,7 @@ func (h *Hub) startPosition(ctx context.Context, core Core, chatID, seq int64) i
 			return seq - 1
 		}
 		for j := len(msgs) - 1; j >= 0; j-- {
-			if m := msgs[j]; m.Seq <= hi && m.CreatedAt.Before(h.horizon) {
+			if m := msgs[j]; m.Seq <= hi && m.CreatedAt.Before(t) {
 				return m.Seq
 			}
 		}

@@ -91,18 +91,25 @@ func (h *Hub) probeTail(ctx context.Context, core Core, cs *chatState) {
 	if core == nil || cs.dead {
 		return
 	}
-	if !cs.posKnown && cs.key > 0 {
-		c, err := core.ChatByID(ctx, cs.key)
-		if err == nil {
-			cs.chat = c
-			cs.pos, cs.posKnown = h.startPosition(ctx, core, c.ID, c.LastSeq+1), true
-		} else if !errors.Is(err, chat.ErrNotFound) {
-			h.log.Error("tail probe cannot read its chat", "chat", cs.key, "err", err)
-		}
-	}
+	h.placeMessages(ctx, core, cs)
 	h.probeMessages(ctx, core, cs)
 	if !cs.dead && h.startChanges(ctx, core, cs) {
 		h.repairChanges(ctx, core, cs, math.MaxInt64)
+	}
+}
+
+// placeMessages places a chat whose messages the hub has not seen any of
+// where startPosition says.
+func (h *Hub) placeMessages(ctx context.Context, core Core, cs *chatState) {
+	if cs.posKnown || cs.key <= 0 {
+		return
+	}
+	c, err := core.ChatByID(ctx, cs.key)
+	if err == nil {
+		cs.chat = c
+		cs.pos, cs.posKnown = h.startPosition(ctx, core, c.ID, c.LastSeq+1), true
+	} else if !errors.Is(err, chat.ErrNotFound) {
+		h.log.Error("cannot read a chat to place it", "chat", cs.key, "err", err)
 	}
 }
 

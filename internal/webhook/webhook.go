@@ -10,8 +10,16 @@
 // writes them to the bot's durable outbox; the sender POSTs the outbox in
 // order, one delivery in flight at a time, retrying with backoff. An event
 // is in the outbox before its first attempt, so a restart resumes what was
-// not delivered. (Between the commit of a change and its outbox row the
-// event lives only in memory: a crash there loses it for webhook bots.)
+// not delivered.
+//
+// Between the commit of a change and its outbox row the event lives only
+// in memory, and a node that takes over delivery opens its sessions after
+// its predecessor died. So the pump marks, every second, how far the bot's
+// outbox is complete (the time when it had taken every delivery waiting),
+// and whoever starts serving a bot first replays into its session what was
+// made since that mark, less backfillMargin (realtime.Hub.Backfill). An
+// event near the mark may then be delivered twice: webhooks are at least
+// once.
 package webhook
 
 import (
@@ -157,6 +165,8 @@ func (d *Deliverer) Start(ctx context.Context) error {
 	if e == nil || e.hub == nil || e.svc == nil {
 		return fmt.Errorf("webhook: %s delivery needs Bind with a hub", d.face)
 	}
+	d.leader.Add(1)
+	go d.markLoop()
 	if d.opts.Leases != nil {
 		d.leader.Add(1)
 		go d.lead()
@@ -229,6 +239,43 @@ func (d *Deliverer) lead() {
 	})
 }
 
+// markLoop writes the bots' marks (bot.caughtUp) that moved, every
+// markEvery, until d closes.
+func (d *Deliverer) markLoop() {
+	defer d.leader.Done()
+	t := time.NewTicker(markEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.ctx.Done():
+			return
+		case <-t.C:
+		}
+		at := map[int64]time.Time{}
+		var moved []*bot
+		d.mu.Lock()
+		for id, b := range d.bots {
+			if c := b.caughtUp.Load(); c > b.marked.Load() {
+				at[id] = time.Unix(0, c)
+				moved = append(moved, b)
+			}
+		}
+		d.mu.Unlock()
+		if len(at) == 0 {
+			continue
+		}
+		if err := d.env.Load().svc.MarkWebhooksCaughtUp(d.ctx, at); err != nil {
+			if d.ctx.Err() == nil {
+				d.log.Error("writing how far webhook outboxes are complete failed", "err", err)
+			}
+			continue
+		}
+		for _, b := range moved {
+			b.marked.Store(at[b.user.ID].UnixNano())
+		}
+	}
+}
+
 // LeaseName names the lease of a face's webhook delivery ("kook-webhooks"
 // for KOOK, as before there were several faces).
 func LeaseName(face string) string { return face + "-webhooks" }
@@ -291,6 +338,15 @@ func (d *Deliverer) startLocked(ctx context.Context, user chat.User, cfg chat.We
 	if err != nil {
 		return fmt.Errorf("webhook: open the webhook session of %d: %w", user.ID, err)
 	}
+	// What the previous deliverer (another node, or this one before a
+	// crash) may not have put in the outbox.
+	if mark, err := e.svc.WebhookCaughtUp(ctx, user.ID); err != nil {
+		d.log.Error("reading where a webhook bot's outbox is complete failed; not replaying", "user", user.ID, "err", err)
+	} else if !mark.IsZero() {
+		if err := e.hub.Backfill(ctx, sess, mark.Add(-backfillMargin)); err != nil {
+			d.log.Error("replaying a webhook bot's recent events failed", "user", user.ID, "err", err)
+		}
+	}
 	bctx, cancel := context.WithCancel(d.ctx)
 	b := &bot{d: d, e: e, user: user, cancel: cancel, kick: make(chan struct{}, 1)}
 	b.cfg.Store(&cfg)
@@ -311,6 +367,9 @@ type bot struct {
 	cancel context.CancelFunc
 	kick   chan struct{} // holds a token when the outbox grew
 	wg     sync.WaitGroup
+	// caughtUp (unix nanos) is when the pump last had every delivery of
+	// the session in the outbox; marked, the one last written.
+	caughtUp, marked atomic.Int64
 }
 
 func (b *bot) stop() {
@@ -322,17 +381,33 @@ func (b *bot) stop() {
 // batchSize bounds the deliveries taken from the session at once.
 const batchSize = 64
 
+// markEvery is how often the pump marks how far the outbox is complete and
+// the marks are written to the store.
+const markEvery = time.Second
+
+// backfillMargin is how far before a bot's mark its replay starts: events
+// committed before the mark may still have been on their way to the
+// session (ordering, gap repair, the bus).
+const backfillMargin = 2 * time.Second
+
 // pump moves the session's deliveries into the outbox.
 func (b *bot) pump(ctx context.Context, sess *realtime.Session) {
 	defer b.wg.Done()
 	defer func() { sess.Close() }()
+	tick := time.NewTicker(markEvery)
+	defer tick.Stop()
 	var batch []realtime.Delivery
 	for {
 		select {
 		case <-ctx.Done():
 			return
+		case <-tick.C:
+			if len(sess.Ready()) == 0 { // nothing waits: the outbox has it all
+				b.caughtUp.Store(time.Now().UnixNano())
+			}
 		case <-sess.Ready():
 			for {
+				at := time.Now().UnixNano()
 				var err error
 				batch, err = sess.Take(batch[:0], batchSize)
 				if len(batch) > 0 && !b.queue(ctx, batch) {
@@ -340,6 +415,9 @@ func (b *bot) pump(ctx context.Context, sess *realtime.Session) {
 				}
 				n := len(batch)
 				clear(batch)
+				if err == nil && n < batchSize {
+					b.caughtUp.Store(at) // what was waiting then is in the outbox
+				}
 				if err != nil || n < batchSize {
 					break
 				}

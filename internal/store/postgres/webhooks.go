@@ -33,11 +33,36 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 			return mapErr(err, "webhook")
 		}
 		if !wh.Enabled() {
+			if _, err := tx.Exec(ctx, `UPDATE webhooks SET caught_up_at = 0 WHERE user_id = $1`, userID); err != nil {
+				return err
+			}
 			_, err := tx.Exec(ctx, `DELETE FROM webhook_outbox WHERE user_id = $1`, userID)
 			return err
 		}
 		return nil
 	})
+}
+
+func (s *Store) MarkWebhooksCaughtUp(ctx context.Context, at map[int64]time.Time) error {
+	if len(at) == 0 {
+		return nil
+	}
+	ids, ms := make([]int64, 0, len(at)), make([]int64, 0, len(at))
+	for id, t := range at {
+		ids, ms = append(ids, id), append(ms, storecodec.MS(t))
+	}
+	_, err := s.pool.Exec(ctx, `UPDATE webhooks w SET caught_up_at = GREATEST(w.caught_up_at, v.at)
+		FROM unnest($1::bigint[], $2::bigint[]) AS v(id, at) WHERE w.user_id = v.id AND w.url <> ''`, ids, ms)
+	return err
+}
+
+func (s *Store) WebhookCaughtUp(ctx context.Context, userID int64) (time.Time, error) {
+	var ms int64
+	err := s.pool.QueryRow(ctx, `SELECT caught_up_at FROM webhooks WHERE user_id = $1`, userID).Scan(&ms)
+	if errors.Is(err, pgx.ErrNoRows) || ms == 0 {
+		return time.Time{}, nil
+	}
+	return storecodec.FromMS(ms), err
 }
 
 func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error) {

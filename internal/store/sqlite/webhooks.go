@@ -30,11 +30,38 @@ func (s *Store) SetWebhook(ctx context.Context, userID int64, wh chat.Webhook) e
 			return err
 		}
 		if !wh.Enabled() {
+			if _, err := w.exec(`UPDATE webhooks SET caught_up_at = 0 WHERE user_id = ?`, userID); err != nil {
+				return err
+			}
 			_, err := w.exec(`DELETE FROM webhook_outbox WHERE user_id = ?`, userID)
 			return err
 		}
 		return nil
 	})
+}
+
+func (s *Store) MarkWebhooksCaughtUp(ctx context.Context, at map[int64]time.Time) error {
+	if len(at) == 0 {
+		return nil
+	}
+	return s.write(ctx, func(w *writer) error {
+		for id, t := range at {
+			if _, err := w.exec(`UPDATE webhooks SET caught_up_at = MAX(caught_up_at, ?) WHERE user_id = ? AND url <> ''`,
+				storecodec.MS(t), id); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+func (s *Store) WebhookCaughtUp(ctx context.Context, userID int64) (time.Time, error) {
+	var ms int64
+	err := s.queryRow(ctx, `SELECT caught_up_at FROM webhooks WHERE user_id = ?`, userID).Scan(&ms)
+	if errors.Is(err, sql.ErrNoRows) || ms == 0 {
+		return time.Time{}, nil
+	}
+	return storecodec.FromMS(ms), err
 }
 
 func (s *Store) Webhook(ctx context.Context, userID int64) (chat.Webhook, error) {

@@ -50,6 +50,7 @@ func Run(t *testing.T, open func(t *testing.T) chat.Store) {
 		{"WebhookOutbox", testWebhookOutbox},
 		{"WebhookSNWrap", testWebhookSNWrap},
 		{"WebhookFace", testWebhookFace},
+		{"WebhookCaughtUp", testWebhookCaughtUp},
 		{"Groups", testGroups},
 		{"Extra", testExtra},
 		{"HiddenAndTypes", testHiddenAndTypes},

@@ -2,8 +2,8 @@ package storetest
 
 import (
 	"errors"
-
 	"testing"
+	"time"
 
 	"github.com/chatd/chatd/internal/chat"
 )
@@ -168,4 +168,38 @@ func snsOf(ds []chat.WebhookDelivery) []int64 {
 		out[i] = d.SN
 	}
 	return out
+}
+
+// testWebhookCaughtUp: the delivering node's mark per bot in webhook mode.
+func testWebhookCaughtUp(t *testing.T, f *fixture) {
+	bot, tokenOnly, plain := f.user("hookbot"), f.user("token-only"), f.user("plain")
+	must(t, "SetWebhook", f.s.SetWebhook(f.ctx, bot.ID, chat.Webhook{URL: "https://example.test/h", VerifyToken: "vt"}))
+	must(t, "SetWebhook(token only)", f.s.SetWebhook(f.ctx, tokenOnly.ID, chat.Webhook{VerifyToken: "vt"}))
+	mark := func(u chat.User) time.Time {
+		t.Helper()
+		at, err := f.s.WebhookCaughtUp(f.ctx, u.ID)
+		must(t, "WebhookCaughtUp", err)
+		return at
+	}
+	if at := mark(bot); !at.IsZero() {
+		t.Errorf("a new webhook's mark = %v, want none", at)
+	}
+	t1, t2 := f.tick(), f.tick()
+	must(t, "MarkWebhooksCaughtUp", f.s.MarkWebhooksCaughtUp(f.ctx, map[int64]time.Time{bot.ID: t2, tokenOnly.ID: t2, plain.ID: t2}))
+	equal(t, "mark", msTime(mark(bot)), msTime(t2))
+	must(t, "MarkWebhooksCaughtUp(older)", f.s.MarkWebhooksCaughtUp(f.ctx, map[int64]time.Time{bot.ID: t1}))
+	equal(t, "mark after an older one (never moves back)", msTime(mark(bot)), msTime(t2))
+	if at := mark(tokenOnly); !at.IsZero() {
+		t.Errorf("a user without URL got a mark %v", at)
+	}
+	if at := mark(plain); !at.IsZero() {
+		t.Errorf("a user without webhook got a mark %v", at)
+	}
+	must(t, "MarkWebhooksCaughtUp(none)", f.s.MarkWebhooksCaughtUp(f.ctx, nil))
+
+	must(t, "SetWebhook(leave webhook mode)", f.s.SetWebhook(f.ctx, bot.ID, chat.Webhook{VerifyToken: "vt"}))
+	must(t, "SetWebhook(back)", f.s.SetWebhook(f.ctx, bot.ID, chat.Webhook{URL: "https://example.test/h", VerifyToken: "vt"}))
+	if at := mark(bot); !at.IsZero() {
+		t.Errorf("leaving webhook mode kept the mark %v", at)
+	}
 }

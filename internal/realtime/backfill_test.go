@@ -1,0 +1,47 @@
+package realtime
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+// A session opened now and backfilled from a moment ago gets the messages
+// and changes made since then, in order, once, and then the live ones.
+func TestBackfill(t *testing.T) {
+	f := newFixture(t, Options{})
+	owner, reader := f.user("owner"), f.user("reader")
+	_, c := f.guild(owner, reader)
+	old := f.send(owner, c, "old")
+	f.react(owner, old, "old")
+	f.settle()
+	time.Sleep(5 * time.Millisecond) // the store keeps milliseconds
+	since := time.Now()
+	time.Sleep(5 * time.Millisecond)
+	a := f.send(owner, c, "a")
+	f.react(owner, a, "x")
+	f.send(owner, c, "b")
+	f.react(owner, old, "y")
+	f.settle()
+
+	s := f.open(reader)
+	if err := f.hub.Backfill(f.ctx, s, since); err != nil {
+		t.Fatal(err)
+	}
+	want := []string{"msg:a", "react+:x", "msg:b", "react+:y"}
+	if got := readN(t, s, 0, len(want)); !slices.Equal(got, want) {
+		t.Fatalf("backfilled %v, want %v", got, want)
+	}
+	f.send(owner, c, "live")
+	if got := readN(t, s, int64(len(want)), 1); got[0] != "msg:live" {
+		t.Fatalf("after the backfill: %v", got)
+	}
+	wantNothing(t, f, s)
+
+	// Someone who may not see the channel gets nothing of it.
+	stranger := f.open(f.user("stranger"))
+	if err := f.hub.Backfill(f.ctx, stranger, since); err != nil {
+		t.Fatal(err)
+	}
+	wantNothing(t, f, stranger)
+}
