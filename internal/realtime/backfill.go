@@ -3,6 +3,7 @@ package realtime
 import (
 	"context"
 	"math"
+	"slices"
 	"time"
 
 	"github.com/chatd/chatd/internal/chat"
@@ -21,7 +22,7 @@ import (
 
 // backfill is the task of one Backfill in one chat.
 type backfill struct {
-	s     *session
+	ss    []*session
 	since time.Time
 }
 
@@ -29,8 +30,9 @@ type backfill struct {
 var backfillTask = new(chat.Event)
 
 // Backfill queues, for every chat with a message or change made since
-// since, the delivery to sess of what it may see of them up to now.
-func (h *Hub) Backfill(ctx context.Context, sess *Session, since time.Time) error {
+// since, the delivery to each of sessions of what it may see of them up to
+// now. Each chat's store is read once for all of them.
+func (h *Hub) Backfill(ctx context.Context, sessions []*Session, since time.Time) error {
 	core := h.coreOf()
 	if core == nil {
 		return ErrNotBound
@@ -39,17 +41,21 @@ func (h *Hub) Backfill(ctx context.Context, sess *Session, since time.Time) erro
 	if err != nil {
 		return err
 	}
+	b := &backfill{since: since}
+	for _, s := range sessions {
+		b.ss = append(b.ss, s.s)
+	}
 	for _, key := range streams {
 		v, ok := h.chats.Load(key)
 		if !ok {
 			v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
 		}
-		h.enqueue(v.(*chatState), queued{e: backfillTask, fill: &backfill{s: sess.s, since: since}})
+		h.enqueue(v.(*chatState), queued{e: backfillTask, fill: b})
 	}
 	return nil
 }
 
-// runBackfill delivers to b's session the chat's stored messages and
+// runBackfill delivers to b's sessions the chat's stored messages and
 // changes made since b.since that went out before this task, then (for a
 // chat the hub had not placed) what is owed to everyone.
 func (h *Hub) runBackfill(ctx context.Context, core Core, cs *chatState, b *backfill) {
@@ -57,16 +63,27 @@ func (h *Hub) runBackfill(ctx context.Context, core Core, cs *chatState, b *back
 		return
 	}
 	h.placeMessages(ctx, core, cs)
+	if cs.key > 0 && cs.chat.ID != 0 && !slices.ContainsFunc(b.ss, func(s *session) bool {
+		return core.CanView(ctx, s.user.user, cs.chat)
+	}) {
+		return // none of them may read it: nothing to read for them
+	}
 	msgs := h.backfillMessages(ctx, core, cs, b.since)
 	changes := h.backfillChanges(ctx, core, cs, b.since)
 	now := h.now()
 	queue := int64(h.opts.QueueSize)
 	deliver := func(e *chat.Event) {
-		for _, u := range h.audience(ctx, core, cs, e) {
-			if u == b.s.user {
-				b.s.deliver(cs.log, cs.log.append(e, now), queue, now)
-				return
+		users := h.audience(ctx, core, cs, e)
+		var pos uint64
+		appended := false
+		for _, s := range b.ss {
+			if !slices.Contains(users, s.user) {
+				continue
 			}
+			if !appended {
+				pos, appended = cs.log.append(e, now), true
+			}
+			s.deliver(cs.log, pos, queue, now)
 		}
 	}
 	// A change goes after the messages committed before it.

@@ -10,8 +10,8 @@ import (
 // and changes made since then, in order, once, and then the live ones.
 func TestBackfill(t *testing.T) {
 	f := newFixture(t, Options{})
-	owner, reader := f.user("owner"), f.user("reader")
-	_, c := f.guild(owner, reader)
+	owner, reader, reader2 := f.user("owner"), f.user("reader"), f.user("reader2")
+	_, c := f.guild(owner, reader, reader2)
 	old := f.send(owner, c, "old")
 	f.react(owner, old, "old")
 	f.settle()
@@ -24,23 +24,27 @@ func TestBackfill(t *testing.T) {
 	f.react(owner, old, "y")
 	f.settle()
 
-	s := f.open(reader)
-	if err := f.hub.Backfill(f.ctx, s, since); err != nil {
+	s, s2 := f.open(reader), f.open(reader2)
+	if err := f.hub.Backfill(f.ctx, []*Session{s, s2}, since); err != nil {
 		t.Fatal(err)
 	}
 	want := []string{"msg:a", "react+:x", "msg:b", "react+:y"}
-	if got := readN(t, s, 0, len(want)); !slices.Equal(got, want) {
-		t.Fatalf("backfilled %v, want %v", got, want)
+	for _, s := range []*Session{s, s2} {
+		if got := readN(t, s, 0, len(want)); !slices.Equal(got, want) {
+			t.Fatalf("backfilled %v, want %v", got, want)
+		}
 	}
 	f.send(owner, c, "live")
-	if got := readN(t, s, int64(len(want)), 1); got[0] != "msg:live" {
-		t.Fatalf("after the backfill: %v", got)
+	for _, s := range []*Session{s, s2} {
+		if got := readN(t, s, int64(len(want)), 1); got[0] != "msg:live" {
+			t.Fatalf("after the backfill: %v", got)
+		}
+		wantNothing(t, f, s)
 	}
-	wantNothing(t, f, s)
 
 	// Someone who may not see the channel gets nothing of it.
 	stranger := f.open(f.user("stranger"))
-	if err := f.hub.Backfill(f.ctx, stranger, since); err != nil {
+	if err := f.hub.Backfill(f.ctx, []*Session{stranger}, since); err != nil {
 		t.Fatal(err)
 	}
 	wantNothing(t, f, stranger)

@@ -200,13 +200,33 @@ func (d *Deliverer) startAll(ctx context.Context) error {
 	if !d.leading {
 		return nil
 	}
+	var replay []*realtime.Session
+	var since time.Time
 	for id, cfg := range bots {
 		if b := d.bots[id]; b != nil {
 			b.cfg.Store(&cfg)
 			continue
 		}
-		if err := d.startLocked(ctx, users[id], cfg); err != nil {
+		sess, err := d.startLocked(ctx, users[id], cfg)
+		if err != nil {
 			return err
+		}
+		// What the previous deliverer (another node, or this one before
+		// a crash) may not have put in the outbox is replayed, for all the
+		// bots started now at once from the oldest of their marks.
+		mark, err := e.svc.WebhookCaughtUp(ctx, id)
+		if err != nil {
+			d.log.Error("reading where a webhook bot's outbox is complete failed; not replaying", "user", id, "err", err)
+		} else if sess != nil && !mark.IsZero() {
+			replay = append(replay, sess)
+			if since.IsZero() || mark.Before(since) {
+				since = mark
+			}
+		}
+	}
+	if len(replay) > 0 {
+		if err := e.hub.Backfill(ctx, replay, since.Add(-backfillMargin)); err != nil {
+			d.log.Error("replaying webhook bots' recent events failed", "bots", len(replay), "err", err)
 		}
 	}
 	for id, b := range d.bots {
@@ -313,7 +333,7 @@ func (d *Deliverer) Changed(ctx context.Context, user chat.User, cfg chat.Webhoo
 	case mine && !d.leading:
 		// The node holding the webhook lease starts it at its next resync.
 	case mine:
-		if err := d.startLocked(ctx, user, cfg); err != nil {
+		if _, err := d.startLocked(ctx, user, cfg); err != nil {
 			d.log.Error("starting webhook delivery failed", "user", user.ID, "err", err)
 		}
 	case b != nil:
@@ -329,23 +349,16 @@ func (d *Deliverer) Active(userID int64) bool {
 	return d.bots[userID] != nil
 }
 
-func (d *Deliverer) startLocked(ctx context.Context, user chat.User, cfg chat.Webhook) error {
+// startLocked starts user's delivery and returns its session (nil when
+// this node does not deliver).
+func (d *Deliverer) startLocked(ctx context.Context, user chat.User, cfg chat.Webhook) (*realtime.Session, error) {
 	if d.closed || !d.leading {
-		return nil
+		return nil, nil
 	}
 	e := d.env.Load()
 	sess, err := e.hub.Open(ctx, user)
 	if err != nil {
-		return fmt.Errorf("webhook: open the webhook session of %d: %w", user.ID, err)
-	}
-	// What the previous deliverer (another node, or this one before a
-	// crash) may not have put in the outbox.
-	if mark, err := e.svc.WebhookCaughtUp(ctx, user.ID); err != nil {
-		d.log.Error("reading where a webhook bot's outbox is complete failed; not replaying", "user", user.ID, "err", err)
-	} else if !mark.IsZero() {
-		if err := e.hub.Backfill(ctx, sess, mark.Add(-backfillMargin)); err != nil {
-			d.log.Error("replaying a webhook bot's recent events failed", "user", user.ID, "err", err)
-		}
+		return nil, fmt.Errorf("webhook: open the webhook session of %d: %w", user.ID, err)
 	}
 	bctx, cancel := context.WithCancel(d.ctx)
 	b := &bot{d: d, e: e, user: user, cancel: cancel, kick: make(chan struct{}, 1)}
@@ -355,7 +368,7 @@ func (d *Deliverer) startLocked(ctx context.Context, user chat.User, cfg chat.We
 	b.wg.Add(2)
 	go b.pump(bctx, sess)
 	go b.send(bctx)
-	return nil
+	return sess, nil
 }
 
 // bot is one webhook bot's delivery.
