@@ -85,7 +85,8 @@ func (r *Relay) Start(ctx context.Context) error {
 		PeerLost: func(node string) {
 			r.log.Warn("a node went silent; checking every chat for changes it committed but did not announce", "node", node)
 			r.hub.CheckTails(true)
-			r.hub.CheckUnseen(context.Background(), r.hub.opts.Now().Add(-lostPeerWindow))
+			// A store query: not on the bus's delivery goroutine.
+			go r.hub.CheckUnseen(context.Background(), r.hub.opts.Now().Add(-lostPeerWindow))
 		},
 	})
 	if err != nil {

@@ -70,10 +70,7 @@ const (
 // Publish queues a committed change for delivery. It never blocks on
 // sessions or the store.
 func (h *Hub) Publish(ctx context.Context, e chat.Event) {
-	key := e.Chat.ID
-	if key == 0 {
-		key = -e.Chat.GuildID // guild-level events (member joined)
-	}
+	key := e.Stream() // the chat, or -guild for guild-level events
 	if key == 0 {
 		return
 	}
