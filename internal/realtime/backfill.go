@@ -46,11 +46,7 @@ func (h *Hub) Backfill(ctx context.Context, sessions []*Session, since time.Time
 		b.ss = append(b.ss, s.s)
 	}
 	for _, key := range streams {
-		v, ok := h.chats.Load(key)
-		if !ok {
-			v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
-		}
-		h.enqueue(v.(*chatState), queued{e: backfillTask, fill: b})
+		h.enqueue(h.state(key), queued{e: backfillTask, fill: b})
 	}
 	return nil
 }

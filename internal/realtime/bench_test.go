@@ -167,3 +167,41 @@ func BenchmarkIdleSessionMemory(b *testing.B) {
 	}
 	b.ReportMetric(perSession, "bytes/session")
 }
+
+// BenchmarkQuietChatMemory has one message event published in each of
+// 50,000 chats and reports the heap the hub holds per chat while they are
+// recent, and once they have been quiet long enough to be dropped.
+func BenchmarkQuietChatMemory(b *testing.B) {
+	const n = 50000
+	var recent, quiet float64
+	for range b.N {
+		f := newFixture(b, Options{Retention: 200 * time.Millisecond})
+		var base, held, after runtime.MemStats
+		runtime.GC()
+		runtime.ReadMemStats(&base)
+		for i := range n {
+			id := int64(1_000_000 + i)
+			f.hub.Publish(f.ctx, chat.Event{Kind: chat.EventMessageCreated, Chat: chat.Chat{ID: id, Kind: chat.ChatGroup},
+				Message: chat.Message{ID: id, ChatID: id, Seq: 1, Content: "a line of chat, as long as one usually is"}})
+		}
+		f.settle()
+		runtime.GC()
+		runtime.ReadMemStats(&held)
+		for deadline := time.Now().Add(10 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+			left := 0
+			f.hub.chats.Range(func(_, _ any) bool { left++; return left < 10 })
+			if left == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				b.Fatalf("quiet chats were not dropped")
+			}
+		}
+		runtime.GC()
+		runtime.ReadMemStats(&after)
+		recent = float64(int64(held.HeapAlloc)-int64(base.HeapAlloc)) / n
+		quiet = float64(int64(after.HeapAlloc)-int64(base.HeapAlloc)) / n
+	}
+	b.ReportMetric(recent, "bytes/recent-chat")
+	b.ReportMetric(quiet, "bytes/quiet-chat")
+}

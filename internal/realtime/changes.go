@@ -153,13 +153,13 @@ func (h *Hub) repairChanges(ctx context.Context, core Core, cs *chatState, seq i
 }
 
 // startChanges places a stream the hub has not placed yet after the newest
-// change made before the hub existed (the reasoning of startPosition):
-// every later one was published to this hub, or is owed to it.
+// change made before placeFrom (the reasoning of startPosition): every
+// later one was published to this hub, or is owed to it.
 func (h *Hub) startChanges(ctx context.Context, core Core, cs *chatState) bool {
 	if cs.cposKnown {
 		return true
 	}
-	seq, err := core.LastChangeBefore(ctx, cs.key, h.horizon)
+	seq, err := core.LastChangeBefore(ctx, cs.key, h.placeFrom())
 	if err != nil {
 		h.log.Error("cannot read where a stream's changes start", "stream", cs.key, "err", err)
 		return false

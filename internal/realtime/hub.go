@@ -315,6 +315,7 @@ func (h *Hub) sweep() {
 		v.(*chatState).log.trim(now - ret)
 		return true
 	})
+	h.evictIdle(now)
 	h.mu.Lock()
 	for id, at := range h.tombs {
 		if now-at > 4*ret {

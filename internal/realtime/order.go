@@ -41,6 +41,7 @@ type chatState struct {
 	inbox   []queued
 	spare   []queued
 	running bool
+	evicted bool // dropped from Hub.chats (evict.go): enqueue uses a new state
 
 	// unix nanos of the last Publish and of the last tail probe queued
 	lastAt, probedAt atomic.Int64
@@ -78,11 +79,7 @@ func (h *Hub) Publish(ctx context.Context, e chat.Event) {
 	ev := new(chat.Event)
 	*ev = e
 	h.observe(ev)
-	v, ok := h.chats.Load(key)
-	if !ok {
-		v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
-	}
-	cs := v.(*chatState)
+	cs := h.state(key)
 	cs.lastAt.Store(h.now())
 	q := queued{e: ev}
 	if core := h.coreOf(); core != nil {
@@ -91,9 +88,23 @@ func (h *Hub) Publish(ctx context.Context, e chat.Event) {
 	h.enqueue(cs, q)
 }
 
+// state returns the chat's state, made on first use.
+func (h *Hub) state(key int64) *chatState {
+	v, ok := h.chats.Load(key)
+	if !ok {
+		v, _ = h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
+	}
+	return v.(*chatState)
+}
+
 // enqueue adds q to the chat's inbox and starts its worker if idle.
 func (h *Hub) enqueue(cs *chatState, q queued) {
 	cs.mu.Lock()
+	for cs.evicted { // evicted since the caller found it: use its successor
+		cs.mu.Unlock()
+		cs = h.state(cs.key)
+		cs.mu.Lock()
+	}
 	q.stamp = h.stamp.Add(1)
 	cs.inbox = append(cs.inbox, q)
 	start := !cs.running
@@ -301,14 +312,14 @@ func (h *Hub) emitStored(ctx context.Context, core Core, cs *chatState, c chat.C
 	cs.pos = m.Seq
 }
 
-// startPosition is where a chat the hub has not seen before starts, given
-// the seq of its first message event: after the newest message created
-// before the hub existed. Every later message was sent through a core
-// publishing to this hub, and its event is either this one or one still on
-// its way, so the gap up to this event is repaired from the store rather
-// than trusted to arrive in order.
+// startPosition is where a chat the hub has not seen before (or dropped,
+// evict.go) starts, given the seq of its first message event: after the
+// newest message created before placeFrom. Every later message was sent
+// through a core publishing to this hub, and its event is either this one
+// or one still on its way, so the gap up to this event is repaired from the
+// store rather than trusted to arrive in order.
 func (h *Hub) startPosition(ctx context.Context, core Core, chatID, seq int64) int64 {
-	return h.positionBefore(ctx, core, chatID, seq, h.horizon)
+	return h.positionBefore(ctx, core, chatID, seq, h.placeFrom())
 }
 
 // positionBefore is the seq of the newest message of chatID below seq

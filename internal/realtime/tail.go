@@ -63,8 +63,7 @@ func (h *Hub) CheckUnseen(ctx context.Context, since time.Time) {
 		if _, ok := h.chats.Load(key); ok {
 			continue
 		}
-		v, _ := h.chats.LoadOrStore(key, &chatState{key: key, log: newEventLog()})
-		cs := v.(*chatState)
+		cs := h.state(key)
 		cs.probedAt.Store(h.now())
 		h.enqueue(cs, queued{e: probe})
 	}
