@@ -74,6 +74,7 @@ type Webhooks struct {
 
 	qmu     sync.Mutex
 	queue   []chat.Event
+	spare   []chat.Event // the pump's last batch, emptied: the next queue
 	dropped int
 	wake    chan struct{}
 
@@ -289,7 +290,7 @@ func (w *Webhooks) pump() {
 		for {
 			w.qmu.Lock()
 			batch := w.queue
-			w.queue = nil
+			w.queue, w.spare = w.spare[:0], nil
 			dropped := w.dropped
 			w.dropped = 0
 			w.qmu.Unlock()
@@ -297,11 +298,20 @@ func (w *Webhooks) pump() {
 				w.log.Error("message webhook queue overflowed: messages were not queued", "dropped", dropped)
 			}
 			if len(batch) == 0 {
+				w.qmu.Lock()
+				w.spare = batch
+				w.qmu.Unlock()
 				break
 			}
 			if !w.queueBatch(batch) {
 				return
 			}
+			// Every send passes through here: the two buffers take turns
+			// rather than a new one growing for each batch.
+			clear(batch)
+			w.qmu.Lock()
+			w.spare = batch[:0]
+			w.qmu.Unlock()
 		}
 	}
 }
