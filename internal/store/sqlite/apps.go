@@ -106,47 +106,20 @@ func (s *Store) UserByDeviceTokenHash(ctx context.Context, hash []byte) (chat.Us
 }
 
 func (s *Store) AddGroupMember(ctx context.Context, m chat.GroupMember, log *chat.Change) (bool, error) {
-	var added bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int64(m.Role), storecodec.MS(m.JoinedAt))
-		if err != nil {
-			return err
-		}
-		if added, err = rowsChanged(res); err != nil || !added {
-			return err
-		}
-		return cl.write(w, after)
+	return s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
+		return rowsChanged(w.exec(`INSERT INTO group_members (chat_id, user_id, role, joined_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT DO NOTHING`, m.ChatID, m.UserID, int64(m.Role), storecodec.MS(m.JoinedAt)))
 	})
-	return added, cl.commit(err)
 }
 
 func (s *Store) RemoveGroupMember(ctx context.Context, chatID, userID int64, log *chat.Change) (bool, error) {
-	var removed bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if errors.Is(err, chat.ErrNotFound) {
-			return nil // the chat's deletion took its members with it: none to remove
-		}
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`DELETE FROM group_members WHERE chat_id = ? AND user_id = ?`, chatID, userID)
-		if err != nil {
-			return err
-		}
-		if removed, err = rowsChanged(res); err != nil || !removed {
-			return err
-		}
-		return cl.write(w, after)
+	removed, err := s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
+		return rowsChanged(w.exec(`DELETE FROM group_members WHERE chat_id = ? AND user_id = ?`, chatID, userID))
 	})
-	return removed, cl.commit(err)
+	if errors.Is(err, chat.ErrNotFound) {
+		return false, nil // the chat's deletion took its members with it: none to remove
+	}
+	return removed, err
 }
 
 func (s *Store) GroupsOf(ctx context.Context, userID int64) ([]chat.Chat, error) {

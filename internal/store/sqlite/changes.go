@@ -70,6 +70,26 @@ func (l *changeLog) write(w *writer, afterSeq int64) error {
 	return nil
 }
 
+// logged runs write as one writer op that makes its one write first (see
+// writeSingle) and, when write changed something, logs log after it, with
+// the stream's AfterSeq (what is the NotFound of a chat stream that is
+// gone).
+func (s *Store) logged(ctx context.Context, log *chat.Change, what string, write func(w *writer) (changed bool, err error)) (bool, error) {
+	cl := logTo(log)
+	var changed bool
+	err := s.writeSingle(ctx, func(w *writer) error {
+		after, err := cl.afterSeq(w, what)
+		if err != nil {
+			return err
+		}
+		if changed, err = write(w); err != nil || !changed {
+			return err
+		}
+		return cl.write(w, after)
+	})
+	return changed, cl.commit(err)
+}
+
 // commit hands the logged change to the caller once its write committed
 // (err is the write's result) and returns err.
 func (l *changeLog) commit(err error) error {

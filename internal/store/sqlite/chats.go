@@ -67,19 +67,12 @@ func (s *Store) CreateChat(ctx context.Context, c chat.Chat, log *chat.Change) e
 }
 
 func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) error {
-	cl := logTo(log)
-	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if err != nil {
-			return err
-		}
+	_, err := s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
 		res, err := w.exec(`UPDATE chats SET name = ?, topic = ?, parent_id = ?, level = ?, slow_mode = ? WHERE id = ?`,
 			c.Name, c.Topic, c.ParentID, c.Level, c.SlowMode, c.ID)
-		if err := mustChange(res, err, chat.WhatChat); err != nil {
-			return err
-		}
-		return cl.write(w, after)
-	}))
+		return true, mustChange(res, err, chat.WhatChat)
+	})
+	return err
 }
 
 // DeleteChat removes the chat row and, by cascade, its pins, read states
@@ -87,23 +80,22 @@ func (s *Store) UpdateChat(ctx context.Context, c chat.Chat, log *chat.Change) e
 // writer for as long as the chat is big. The change's AfterSeq is read
 // before the row (and the writer's cache of it) goes.
 func (s *Store) DeleteChat(ctx context.Context, id int64, log *chat.Change) error {
-	cl := logTo(log)
-	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if err != nil {
-			return err
-		}
+	_, err := s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
 		res, err := w.exec(`DELETE FROM chats WHERE id = ?`, id)
 		if err := mustChange(res, err, chat.WhatChat); err != nil {
-			return err
+			return false, err
 		}
 		w.forgetChat(id)
-		return cl.write(w, after)
-	}))
+		return true, nil
+	})
+	return err
 }
 
-// rowsChanged reports whether res changed any row.
-func rowsChanged(res sql.Result) (bool, error) {
+// rowsChanged reports whether a statement changed any row.
+func rowsChanged(res sql.Result, err error) (bool, error) {
+	if err != nil {
+		return false, err
+	}
 	n, err := res.RowsAffected()
 	return n > 0, err
 }

@@ -241,17 +241,7 @@ func (s *Store) Members(ctx context.Context, guildID int64, p chat.Page) ([]chat
 }
 
 func (s *Store) RemoveMember(ctx context.Context, guildID, userID int64, log *chat.Change) (bool, error) {
-	var removed bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
-		res, err := w.exec(`DELETE FROM members WHERE guild_id = ? AND user_id = ?`, guildID, userID)
-		if err != nil {
-			return err
-		}
-		if removed, err = rowsChanged(res); err != nil || !removed {
-			return err
-		}
-		return cl.write(w, 0) // the guild's stream: no messages
+	return s.logged(ctx, log, chat.WhatGuild, func(w *writer) (bool, error) {
+		return rowsChanged(w.exec(`DELETE FROM members WHERE guild_id = ? AND user_id = ?`, guildID, userID))
 	})
-	return removed, cl.commit(err)
 }

@@ -325,19 +325,12 @@ func (s *Store) Revisions(ctx context.Context, messageID int64) ([]chat.Revision
 // RecallMessage keeps the first recall time when called twice; the second
 // call still logs its change, as it fails nothing.
 func (s *Store) RecallMessage(ctx context.Context, id int64, at time.Time, log *chat.Change) error {
-	cl := logTo(log)
-	return cl.commit(s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatMessage)
-		if err != nil {
-			return err
-		}
+	_, err := s.logged(ctx, log, chat.WhatMessage, func(w *writer) (bool, error) {
 		res, err := w.exec(`UPDATE messages SET recalled_at = CASE WHEN recalled_at = 0 THEN ? ELSE recalled_at END
 			WHERE id = ?`, storecodec.MS(at), id)
-		if err := mustChange(res, err, chat.WhatMessage); err != nil {
-			return err
-		}
-		return cl.write(w, after)
-	}))
+		return true, mustChange(res, err, chat.WhatMessage)
+	})
+	return err
 }
 
 // ChatsWithMessagesFrom reads a range of the messages' primary key (the

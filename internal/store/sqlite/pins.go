@@ -10,53 +10,26 @@ import (
 )
 
 func (s *Store) Pin(ctx context.Context, p chat.Pin, log *chat.Change) (bool, error) {
-	var added bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
+	return s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
 		if ok, err := w.exists(`SELECT 1 FROM chats WHERE id = ?`, p.ChatID); err != nil || !ok {
-			return orNotFound(err, chat.WhatChat)
+			return false, orNotFound(err, chat.WhatChat)
 		}
 		if ok, err := w.exists(`SELECT 1 FROM messages WHERE id = ?`, p.MessageID); err != nil || !ok {
-			return orNotFound(err, chat.WhatMessage)
+			return false, orNotFound(err, chat.WhatMessage)
 		}
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt))
-		if err != nil {
-			return err
-		}
-		if added, err = rowsChanged(res); err != nil || !added {
-			return err
-		}
-		return cl.write(w, after)
+		return rowsChanged(w.exec(`INSERT INTO pins (chat_id, message_id, pinned_by, pinned_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (chat_id, message_id) DO NOTHING`, p.ChatID, p.MessageID, p.PinnedBy, storecodec.MS(p.PinnedAt)))
 	})
-	return added, cl.commit(err)
 }
 
 func (s *Store) Unpin(ctx context.Context, chatID, messageID int64, log *chat.Change) (bool, error) {
-	var removed bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatChat)
-		if errors.Is(err, chat.ErrNotFound) {
-			return nil // the chat's deletion took its pins with it: none to remove
-		}
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`DELETE FROM pins WHERE chat_id = ? AND message_id = ?`, chatID, messageID)
-		if err != nil {
-			return err
-		}
-		if removed, err = rowsChanged(res); err != nil || !removed {
-			return err
-		}
-		return cl.write(w, after)
+	removed, err := s.logged(ctx, log, chat.WhatChat, func(w *writer) (bool, error) {
+		return rowsChanged(w.exec(`DELETE FROM pins WHERE chat_id = ? AND message_id = ?`, chatID, messageID))
 	})
-	return removed, cl.commit(err)
+	if errors.Is(err, chat.ErrNotFound) {
+		return false, nil // the chat's deletion took its pins with it: none to remove
+	}
+	return removed, err
 }
 
 func (s *Store) PinnedMessages(ctx context.Context, chatID int64, limit int) ([]chat.Message, error) {

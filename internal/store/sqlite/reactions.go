@@ -8,47 +8,20 @@ import (
 )
 
 func (s *Store) AddReaction(ctx context.Context, r chat.Reaction, log *chat.Change) (bool, error) {
-	var added bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
+	return s.logged(ctx, log, chat.WhatMessage, func(w *writer) (bool, error) {
 		if ok, err := w.exists(`SELECT 1 FROM messages WHERE id = ?`, r.MessageID); err != nil || !ok {
-			return orNotFound(err, chat.WhatMessage)
+			return false, orNotFound(err, chat.WhatMessage)
 		}
-		after, err := cl.afterSeq(w, chat.WhatMessage)
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)
-			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt))
-		if err != nil {
-			return err
-		}
-		if added, err = rowsChanged(res); err != nil || !added {
-			return err
-		}
-		return cl.write(w, after)
+		return rowsChanged(w.exec(`INSERT INTO reactions (message_id, emoji, user_id, created_at) VALUES (?, ?, ?, ?)
+			ON CONFLICT (message_id, emoji, user_id) DO NOTHING`, r.MessageID, r.Emoji, r.UserID, storecodec.MS(r.CreatedAt)))
 	})
-	return added, cl.commit(err)
 }
 
 func (s *Store) RemoveReaction(ctx context.Context, messageID int64, emoji string, userID int64, log *chat.Change) (bool, error) {
-	var removed bool
-	cl := logTo(log)
-	err := s.writeSingle(ctx, func(w *writer) error {
-		after, err := cl.afterSeq(w, chat.WhatMessage)
-		if err != nil {
-			return err
-		}
-		res, err := w.exec(`DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`, messageID, emoji, userID)
-		if err != nil {
-			return err
-		}
-		if removed, err = rowsChanged(res); err != nil || !removed {
-			return err
-		}
-		return cl.write(w, after)
+	return s.logged(ctx, log, chat.WhatMessage, func(w *writer) (bool, error) {
+		return rowsChanged(w.exec(`DELETE FROM reactions WHERE message_id = ? AND emoji = ? AND user_id = ?`,
+			messageID, emoji, userID))
 	})
-	return removed, cl.commit(err)
 }
 
 // ReactionCounts orders emojis by their earliest standing reaction; the
