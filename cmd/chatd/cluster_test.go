@@ -588,6 +588,32 @@ func TestClusterNodeKill(t *testing.T) {
 		len(acked), len(reacted), len(stored), len(reactions))
 }
 
+// hookBot puts bot in KOOK webhook mode through node, with a callback
+// (plain JSON) that answers the challenge and hands each message event's
+// msg_id and content to onMessage.
+func (c *cluster) hookBot(node int, botID string, onMessage func(msgID, content string)) {
+	c.t.Helper()
+	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var f struct {
+			D struct {
+				Challenge string `json:"challenge"`
+				Type      int    `json:"type"`
+				MsgID     string `json:"msg_id"`
+				Content   string `json:"content"`
+			} `json:"d"`
+		}
+		_ = json.NewDecoder(r.Body).Decode(&f)
+		switch {
+		case f.D.Challenge != "":
+			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": f.D.Challenge})
+		case f.D.Type != 255:
+			onMessage(f.D.MsgID, f.D.Content)
+		}
+	}))
+	c.t.Cleanup(hook.Close)
+	c.admin(node, "PATCH", "/users/"+botID, map[string]any{"webhook_url": hook.URL + "/?compress=0", "verify_token": "vt"}, nil)
+}
+
 // untilClosed calls fn(0), fn(1), ... until stop is closed.
 func untilClosed(stop <-chan struct{}, fn func(k int)) {
 	for k := 0; ; k++ {
@@ -645,22 +671,7 @@ func TestClusterWebhookSwitch(t *testing.T) {
 	l := c.listen(1, bot.token)
 
 	got := make(chan string, 16)
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var f struct {
-			D struct {
-				Challenge string `json:"challenge"`
-				Content   string `json:"content"`
-			} `json:"d"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&f)
-		if f.D.Challenge != "" {
-			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": f.D.Challenge})
-			return
-		}
-		got <- f.D.Content
-	}))
-	defer hook.Close()
-	c.admin(0, "PATCH", "/users/"+bot.id, map[string]any{"webhook_url": hook.URL + "/?compress=0", "verify_token": "vt"}, nil)
+	c.hookBot(0, bot.id, func(_, content string) { got <- content })
 
 	deadline := time.Now().Add(5 * time.Second)
 	for {
@@ -715,27 +726,11 @@ func webhookAcrossDeath(t *testing.T, nodes int) {
 
 	var mu sync.Mutex
 	got := map[string]int{}
-	hook := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		var f struct {
-			D struct {
-				Challenge string `json:"challenge"`
-				MsgID     string `json:"msg_id"`
-				Type      int    `json:"type"`
-			} `json:"d"`
-		}
-		_ = json.NewDecoder(r.Body).Decode(&f)
-		if f.D.Challenge != "" {
-			_ = json.NewEncoder(w).Encode(map[string]string{"challenge": f.D.Challenge})
-			return
-		}
-		if f.D.Type != 255 {
-			mu.Lock()
-			got[f.D.MsgID]++
-			mu.Unlock()
-		}
-	}))
-	defer hook.Close()
-	c.admin(other, "PATCH", "/users/"+bot.id, map[string]any{"webhook_url": hook.URL + "/?compress=0", "verify_token": "vt"}, nil)
+	c.hookBot(other, bot.id, func(msgID, _ string) {
+		mu.Lock()
+		got[msgID]++
+		mu.Unlock()
+	})
 
 	stop := make(chan struct{})
 	var wg sync.WaitGroup
